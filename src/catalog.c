@@ -1,0 +1,120 @@
+/*-------------------------------------------------------------------------
+ *
+ * catalog.c
+ *		Reading domains and data products from dmesh's catalog tables, and
+ *		the rule of who may manage them.
+ *
+ * Callers are inside a privileged section (search_path pinned) and
+ * connected to SPI; results live in the SPI procedure context.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "utils/acl.h"
+
+#include "dmesh.h"
+
+bool
+dmesh_load_domain(const char *name, DmeshLock lock, DmeshDomain *domain)
+{
+	DmeshArgs	args;
+
+	dmesh_args_init(&args);
+	dmesh_arg_text(&args, name);
+	if (dmesh_spi_exec(lock == DMESH_LOCK_FOR_UPDATE ?
+					   "SELECT domain_id, name, owner, schema_name FROM dmesh.domain"
+					   " WHERE name = $1 FOR NO KEY UPDATE" :
+					   "SELECT domain_id, name, owner, schema_name FROM dmesh.domain"
+					   " WHERE name = $1",
+					   &args, SPI_OK_SELECT) == 0)
+		return false;
+
+	domain->id = dmesh_spi_int8(0, 1);
+	domain->name = dmesh_spi_text(0, 2);
+	domain->owner = dmesh_spi_oid(0, 3);
+	domain->schema_name = dmesh_spi_text(0, 4);
+	return true;
+}
+
+#define PRODUCT_SELECT \
+	"SELECT p.product_id, p.name, p.owner, p.status, p.version," \
+	"       p.source_relation, p.source_query," \
+	"       d.domain_id, d.name, d.owner, d.schema_name" \
+	"  FROM dmesh.data_product p" \
+	"  JOIN dmesh.domain d ON d.domain_id = p.domain_id" \
+	" WHERE d.name = $1 AND p.name = $2"
+
+bool
+dmesh_load_product(const DmeshProductRef *ref, DmeshLock lock, DmeshProduct *product)
+{
+	DmeshArgs	args;
+
+	dmesh_args_init(&args);
+	dmesh_arg_text(&args, ref->domain);
+	dmesh_arg_text(&args, ref->product);
+	if (dmesh_spi_exec(lock == DMESH_LOCK_FOR_UPDATE ?
+					   PRODUCT_SELECT " FOR UPDATE OF p" : PRODUCT_SELECT,
+					   &args, SPI_OK_SELECT) == 0)
+		return false;
+
+	product->id = dmesh_spi_int8(0, 1);
+	product->name = dmesh_spi_text(0, 2);
+	product->owner = dmesh_spi_oid(0, 3);
+	product->status = dmesh_spi_text(0, 4);
+	product->version = dmesh_spi_text(0, 5);
+	product->source_relid = dmesh_spi_oid(0, 6);
+	product->source_query = dmesh_spi_text(0, 7);
+	product->domain.id = dmesh_spi_int8(0, 8);
+	product->domain.name = dmesh_spi_text(0, 9);
+	product->domain.owner = dmesh_spi_oid(0, 10);
+	product->domain.schema_name = dmesh_spi_text(0, 11);
+	return true;
+}
+
+/*
+ * Load the product named 'domain.product' or fail, saying which part is
+ * missing.
+ */
+void
+dmesh_require_product(const char *ref_text, DmeshLock lock, DmeshProduct *product)
+{
+	DmeshProductRef ref = dmesh_parse_product_ref(ref_text);
+	DmeshDomain domain;
+
+	if (dmesh_load_product(&ref, lock, product))
+		return;
+	if (!dmesh_load_domain(ref.domain, DMESH_NO_LOCK, &domain))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("domain \"%s\" does not exist", ref.domain)));
+	ereport(ERROR,
+			(errcode(ERRCODE_UNDEFINED_OBJECT),
+			 errmsg("data product \"%s\" does not exist", ref_text)));
+}
+
+/*
+ * The caller must have the privileges of the domain's owner or of the
+ * product's owner (superusers always do).
+ */
+void
+dmesh_require_manager(Oid caller, const DmeshProduct *product, const char *action)
+{
+	if (has_privs_of_role(caller, product->domain.owner) ||
+		has_privs_of_role(caller, product->owner))
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("permission denied for domain \"%s\"", product->domain.name),
+			 errdetail("Only role \"%s\" (owner of domain \"%s\"), its members and the owner of data product \"%s\" can %s it.",
+					   dmesh_role_name(product->domain.owner), product->domain.name,
+					   dmesh_product_display(product), action)));
+}
+
+char *
+dmesh_product_display(const DmeshProduct *product)
+{
+	return dmesh_product_ident(product->domain.name, product->name);
+}

@@ -1,0 +1,186 @@
+/*-------------------------------------------------------------------------
+ *
+ * product.c
+ *		dmesh.create_data_product() and dmesh.product_relation().
+ *
+ * A product starts as a draft: its source is resolved and checked, nothing
+ * is created outside dmesh's catalogs until it is published.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/json.h"
+
+#include "dmesh.h"
+
+PG_FUNCTION_INFO_V1(dmesh_create_data_product);
+PG_FUNCTION_INFO_V1(dmesh_product_relation);
+
+/*
+ * Check the tags array and render it as a JSON array for the event log.
+ */
+static char *
+check_tags(ArrayType *tags)
+{
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	StringInfoData json;
+
+	if (ARR_NDIM(tags) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("tags must be a one-dimensional array")));
+	deconstruct_array(tags, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+	initStringInfo(&json);
+	appendStringInfoChar(&json, '[');
+	for (int i = 0; i < n; i++)
+	{
+		char	   *tag;
+
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("tags must not contain null")));
+		tag = TextDatumGetCString(elems[i]);
+		if (tag[0] == '\0')
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("tags must not be empty strings")));
+		if (i > 0)
+			appendStringInfoString(&json, ", ");
+		escape_json(&json, tag);
+	}
+	appendStringInfoChar(&json, ']');
+	return json.data;
+}
+
+Datum
+dmesh_create_data_product(PG_FUNCTION_ARGS)
+{
+	char	   *domain_name = dmesh_text_arg(fcinfo, 0, "domain");
+	char	   *name = dmesh_text_arg(fcinfo, 1, "data product name");
+	char	   *source_text = dmesh_text_arg(fcinfo, 2, "source");
+	char	   *description = PG_ARGISNULL(3) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(3));
+	ArrayType  *tags = PG_ARGISNULL(5) ? construct_empty_array(TEXTOID) : PG_GETARG_ARRAYTYPE_P(5);
+	Oid			caller = GetUserId();
+	Oid			owner;
+	char	   *tags_json;
+	char	   *display;
+	DmeshSource source;
+	DmeshSection section;
+	DmeshDomain domain;
+	DmeshProduct existing;
+	DmeshProductRef ref;
+	DmeshArgs	args;
+	DmeshJson	details;
+	int64		product_id;
+
+	dmesh_check_name(name, "data product");
+	tags_json = check_tags(tags);
+	display = dmesh_product_ident(domain_name, name);
+
+	SPI_connect();
+	dmesh_enter_privileged(&section);
+
+	if (!dmesh_load_domain(domain_name, DMESH_LOCK_FOR_UPDATE, &domain))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("domain \"%s\" does not exist", domain_name)));
+	if (!has_privs_of_role(caller, domain.owner))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied for domain \"%s\"", domain.name),
+				 errdetail("Only role \"%s\" (owner of domain \"%s\") and its members can create data products in it.",
+						   dmesh_role_name(domain.owner), domain.name)));
+
+	owner = PG_ARGISNULL(4) ? domain.owner : PG_GETARG_OID(4);
+	if (!is_member_of_role(caller, owner))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("must be able to SET ROLE \"%s\"", dmesh_role_name(owner)),
+				 errdetail("Only members of a role can make it the owner of a data product.")));
+
+	ref.domain = domain_name;
+	ref.product = name;
+	if (dmesh_load_product(&ref, DMESH_NO_LOCK, &existing))
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_OBJECT),
+				 errmsg("data product \"%s\" already exists", display)));
+	dmesh_leave(&section);
+
+	/*
+	 * Names in the source are resolved as the caller would resolve them, so
+	 * outside the privileged section.  The domain row stays locked.
+	 */
+	source = dmesh_resolve_source(source_text);
+
+	dmesh_enter_privileged(&section);
+	dmesh_check_source_readable(&source, owner, display);
+
+	dmesh_args_init(&args);
+	dmesh_arg_int8(&args, domain.id);
+	dmesh_arg_text(&args, name);
+	dmesh_arg_text(&args, description);
+	dmesh_arg_oid(&args, REGROLEOID, owner);
+	dmesh_arg_datum(&args, TEXTARRAYOID, PointerGetDatum(tags), false);
+	dmesh_arg_text(&args, OidIsValid(source.relid) ? "relation" : "query");
+	dmesh_arg_oid(&args, REGCLASSOID, source.relid);
+	dmesh_arg_text(&args, source.query);
+	dmesh_spi_exec("INSERT INTO dmesh.data_product"
+				   " (domain_id, name, description, owner, tags, source_kind,"
+				   "  source_relation, source_query)"
+				   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING product_id",
+				   &args, SPI_OK_INSERT_RETURNING);
+	product_id = dmesh_spi_int8(0, 1);
+
+	dmesh_json_init(&details);
+	dmesh_json_str(&details, "owner", dmesh_role_name(owner));
+	dmesh_json_str(&details, "source_kind", OidIsValid(source.relid) ? "relation" : "query");
+	dmesh_json_str(&details, "source", dmesh_source_describe(&source));
+	dmesh_json_raw(&details, "tags", tags_json);
+	dmesh_log_event(caller, "create_data_product", "data_product", display,
+					domain.id, product_id, dmesh_json_finish(&details));
+
+	dmesh_leave(&section);
+	SPI_finish();
+	PG_RETURN_INT64(product_id);
+}
+
+Datum
+dmesh_product_relation(PG_FUNCTION_ARGS)
+{
+	char	   *ref = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	DmeshSection section;
+	DmeshProduct product;
+	Oid			relid;
+
+	SPI_connect();
+	dmesh_enter_privileged(&section);
+
+	dmesh_require_product(ref, DMESH_NO_LOCK, &product);
+	if (strcmp(product.status, "draft") == 0 || strcmp(product.status, "retired") == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("data product \"%s\" has no published relation", ref),
+				 errdetail("The product is %s; only published and deprecated products can be queried.",
+						   product.status)));
+	relid = dmesh_port_relid(&product, dmesh_version_major(product.version));
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("published relation of data product \"%s\" is missing", ref),
+				 errhint("Publish the product again to recreate it.")));
+
+	dmesh_leave(&section);
+	SPI_finish();
+	PG_RETURN_OID(relid);
+}

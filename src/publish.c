@@ -1,0 +1,387 @@
+/*-------------------------------------------------------------------------
+ *
+ * publish.c
+ *		Published relations (output ports): the views consumers query.
+ *
+ * A product's major version N is served by the view
+ * dmesh_<domain>.<product>_v<N>, owned by the product's owner so that it
+ * reads the source with the owner's privileges.  Only the product's owner
+ * and the roles holding an access grant can select from it.  Publishing
+ * again replaces the view's query (keeping its grants), so new source
+ * columns appear; removing or retyping a published column is refused.
+ * All functions here run inside a privileged section, connected to SPI.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/table.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
+#include "commands/comment.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "rewrite/rewriteHandler.h"
+#include "utils/builtins.h"
+#include "utils/json.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+
+#include "dmesh.h"
+
+static char *
+port_qualified_name(const DmeshProduct *product, const char *relname)
+{
+	return quote_qualified_identifier(product->domain.schema_name, relname);
+}
+
+/*
+ * The relation of an output port, or InvalidOid if it does not exist.
+ */
+static Oid
+lookup_port_relation(const DmeshProduct *product, const char *relname)
+{
+	Oid			nspoid = get_namespace_oid(product->domain.schema_name, true);
+
+	if (!OidIsValid(nspoid))
+		return InvalidOid;
+	return get_relname_relid(relname, nspoid);
+}
+
+/*
+ * The live relation of the product's given major version, or InvalidOid.
+ */
+Oid
+dmesh_port_relid(const DmeshProduct *product, int major)
+{
+	DmeshArgs	args;
+
+	dmesh_args_init(&args);
+	dmesh_arg_int8(&args, product->id);
+	dmesh_arg_int4(&args, major);
+	if (dmesh_spi_exec("SELECT relation_name FROM dmesh.output_port"
+					   " WHERE product_id = $1 AND major = $2 AND status <> 'retired'",
+					   &args, SPI_OK_SELECT) == 0)
+		return InvalidOid;
+	return lookup_port_relation(product, dmesh_spi_text(0, 1));
+}
+
+/*
+ * SELECT list of a relation source: its columns, in order, quoted.
+ */
+static char *
+relation_source_sql(Oid relid)
+{
+	Relation	rel = table_open(relid, AccessShareLock);
+	TupleDesc	desc = RelationGetDescr(rel);
+	StringInfoData sql;
+	bool		first = true;
+
+	initStringInfo(&sql);
+	appendStringInfoString(&sql, "SELECT ");
+	for (int i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (att->attisdropped)
+			continue;
+		appendStringInfo(&sql, "%s%s", first ? "" : ", ",
+						 quote_identifier(NameStr(att->attname)));
+		first = false;
+	}
+	appendStringInfo(&sql, " FROM %s",
+					 quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
+												RelationGetRelationName(rel)));
+	table_close(rel, AccessShareLock);
+	return sql.data;
+}
+
+/*
+ * Republishing may add columns at the end, never drop, rename, reorder or
+ * retype the columns consumers already see.
+ */
+static void
+check_columns_kept(const DmeshProduct *product, Oid viewid, Oid sourceid)
+{
+	Relation	view = table_open(viewid, AccessShareLock);
+	Relation	source = table_open(sourceid, AccessShareLock);
+	TupleDesc	vdesc = RelationGetDescr(view);
+	TupleDesc	sdesc = RelationGetDescr(source);
+	int			s = 0;
+
+	for (int v = 0; v < vdesc->natts; v++)
+	{
+		Form_pg_attribute vatt = TupleDescAttr(vdesc, v);
+		Form_pg_attribute satt = NULL;
+
+		while (s < sdesc->natts && TupleDescAttr(sdesc, s)->attisdropped)
+			s++;
+		if (s < sdesc->natts)
+			satt = TupleDescAttr(sdesc, s++);
+
+		if (satt == NULL ||
+			strcmp(NameStr(vatt->attname), NameStr(satt->attname)) != 0 ||
+			vatt->atttypid != satt->atttypid ||
+			vatt->atttypmod != satt->atttypmod)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("publishing data product \"%s\" would change published column \"%s\"",
+							dmesh_product_display(product), NameStr(vatt->attname)),
+					 errdetail("Consumers of %s see column \"%s\" of type %s at position %d; the source no longer provides it there.",
+							   RelationGetRelationName(view), NameStr(vatt->attname),
+							   format_type_with_typemod(vatt->atttypid, vatt->atttypmod),
+							   v + 1),
+					 errhint("Restore the column in the source, or retire the product and publish a new one.")));
+	}
+	table_close(source, AccessShareLock);
+	table_close(view, AccessShareLock);
+}
+
+/*
+ * Give each published column without a comment the comment of the column
+ * it comes from, as recorded in the view's query.
+ */
+static void
+copy_column_comments(Oid viewid)
+{
+	Relation	view = table_open(viewid, AccessShareLock);
+	Query	   *query = get_view_query(view);
+	ListCell   *lc;
+
+	foreach(lc, query->targetList)
+	{
+		TargetEntry *tle = lfirst_node(TargetEntry, lc);
+		char	   *comment;
+
+		if (tle->resjunk || !OidIsValid(tle->resorigtbl))
+			continue;
+		if (GetComment(viewid, RelationRelationId, tle->resno) != NULL)
+			continue;
+		comment = GetComment(tle->resorigtbl, RelationRelationId, tle->resorigcol);
+		if (comment != NULL)
+			CreateComments(viewid, RelationRelationId, tle->resno, comment);
+	}
+	table_close(view, AccessShareLock);
+}
+
+void
+dmesh_set_port_comment(const DmeshProduct *product, const char *note)
+{
+	int			major = dmesh_version_major(product->version);
+	Oid			relid = dmesh_port_relid(product, major);
+
+	if (!OidIsValid(relid))
+		return;
+	CreateComments(relid, RelationRelationId, 0,
+				   psprintf("Data product %s, version %s, published by dmesh.%s%s",
+							dmesh_product_display(product), product->version,
+							note ? " " : "", note ? note : ""));
+}
+
+static void
+grant_statement(const char *qualified, Oid consumer, bool grant)
+{
+	char	   *role = GetUserNameFromId(consumer, true);
+
+	if (role == NULL)
+		return;					/* the role was dropped; nothing to do */
+	dmesh_spi_utility(psprintf(grant ? "GRANT SELECT ON %s TO %s" : "REVOKE SELECT ON %s FROM %s",
+							   qualified, quote_identifier(role)));
+}
+
+/*
+ * Create or replace the view of the product's current major version, give
+ * it to the product's owner, apply the product's grants.  Returns the view.
+ */
+Oid
+dmesh_publish_port(const DmeshProduct *product, bool *replaced)
+{
+	int			major = dmesh_version_major(product->version);
+	char	   *relname = dmesh_port_relation_name(product->name, major);
+	char	   *qualified = port_qualified_name(product, relname);
+	char	   *body;
+	Oid			relid;
+	DmeshArgs	args;
+	uint64		ngrants;
+
+	if (!OidIsValid(get_namespace_oid(product->domain.schema_name, true)))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_SCHEMA),
+				 errmsg("schema \"%s\" of domain \"%s\" does not exist",
+						product->domain.schema_name, product->domain.name),
+				 errhint("dmesh creates it with the domain; it must not be dropped.")));
+
+	body = OidIsValid(product->source_relid) ?
+		relation_source_sql(product->source_relid) : product->source_query;
+
+	relid = lookup_port_relation(product, relname);
+	*replaced = OidIsValid(relid);
+	if (*replaced)
+	{
+		if (get_rel_relkind(relid) != RELKIND_VIEW)
+			ereport(ERROR,
+					(errcode(ERRCODE_DUPLICATE_TABLE),
+					 errmsg("relation %s already exists and is not a published view", qualified)));
+		if (OidIsValid(product->source_relid))
+			check_columns_kept(product, relid, product->source_relid);
+		dmesh_spi_utility(psprintf("CREATE OR REPLACE VIEW %s AS %s", qualified, body));
+	}
+	else
+	{
+		dmesh_spi_utility(psprintf("CREATE VIEW %s AS %s", qualified, body));
+		dmesh_spi_utility(psprintf("ALTER VIEW %s OWNER TO %s", qualified,
+								   quote_identifier(dmesh_role_name(product->owner))));
+		relid = lookup_port_relation(product, relname);
+	}
+
+	dmesh_args_init(&args);
+	dmesh_arg_int8(&args, product->id);
+	dmesh_arg_int4(&args, major);
+	dmesh_arg_text(&args, product->version);
+	dmesh_arg_text(&args, relname);
+	dmesh_spi_exec("INSERT INTO dmesh.output_port (product_id, major, version, relation_name)"
+				   " VALUES ($1, $2, $3, $4)"
+				   " ON CONFLICT (product_id, major) DO UPDATE"
+				   " SET version = excluded.version, relation_name = excluded.relation_name,"
+				   "     status = 'active', updated_at = now(), retired_at = NULL",
+				   &args, SPI_OK_INSERT);
+
+	copy_column_comments(relid);
+	dmesh_set_port_comment(product, NULL);
+
+	dmesh_args_init(&args);
+	dmesh_arg_int8(&args, product->id);
+	ngrants = dmesh_spi_exec("SELECT consumer FROM dmesh.access_grant WHERE product_id = $1"
+							 " ORDER BY grant_id",
+							 &args, SPI_OK_SELECT);
+	if (ngrants > 0)
+	{
+		SPITupleTable *grants = SPI_tuptable;
+
+		for (uint64 i = 0; i < ngrants; i++)
+		{
+			bool		isnull;
+			Oid			consumer = DatumGetObjectId(SPI_getbinval(grants->vals[i], grants->tupdesc,
+																  1, &isnull));
+
+			grant_statement(qualified, consumer, true);
+		}
+	}
+	return relid;
+}
+
+/*
+ * Grant or revoke SELECT on every live relation of the product.
+ */
+void
+dmesh_apply_grant(const DmeshProduct *product, Oid consumer, bool grant)
+{
+	DmeshArgs	args;
+	uint64		n;
+	SPITupleTable *ports;
+
+	dmesh_args_init(&args);
+	dmesh_arg_int8(&args, product->id);
+	n = dmesh_spi_exec("SELECT relation_name FROM dmesh.output_port"
+					   " WHERE product_id = $1 AND status <> 'retired' ORDER BY major",
+					   &args, SPI_OK_SELECT);
+	ports = SPI_tuptable;
+	for (uint64 i = 0; i < n; i++)
+	{
+		char	   *relname = SPI_getvalue(ports->vals[i], ports->tupdesc, 1);
+
+		if (OidIsValid(lookup_port_relation(product, relname)))
+			grant_statement(port_qualified_name(product, relname), consumer, grant);
+	}
+}
+
+/*
+ * Refuse to drop a published view that other objects depend on, naming
+ * them (a plain DROP would suggest CASCADE, which dmesh never does).
+ */
+static void
+check_no_dependents(const DmeshProduct *product, Oid relid)
+{
+	DmeshArgs	args;
+	uint64		n;
+	StringInfoData detail;
+
+	dmesh_args_init(&args);
+	dmesh_arg_oid(&args, OIDOID, relid);
+	n = dmesh_spi_exec("SELECT DISTINCT CASE WHEN r.oid IS NOT NULL"
+					   "   THEN pg_describe_object('pg_class'::regclass, r.ev_class, 0)"
+					   "   ELSE pg_describe_object(d.classid, d.objid, d.objsubid) END"
+					   "  FROM pg_depend d"
+					   "  LEFT JOIN pg_rewrite r"
+					   "    ON d.classid = 'pg_rewrite'::regclass AND r.oid = d.objid"
+					   " WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid = $1"
+					   "   AND d.deptype = 'n' AND r.ev_class IS DISTINCT FROM $1"
+					   " ORDER BY 1",
+					   &args, SPI_OK_SELECT);
+	if (n == 0)
+		return;
+
+	initStringInfo(&detail);
+	for (uint64 i = 0; i < n; i++)
+		appendStringInfo(&detail, "%s%s depends on %s.", i > 0 ? "\n" : "",
+						 dmesh_spi_text(i, 1), dmesh_qualified_relname(relid));
+	ereport(ERROR,
+			(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
+			 errmsg("cannot retire data product \"%s\" because other objects depend on its published relation",
+					dmesh_product_display(product)),
+			 errdetail("%s", detail.data),
+			 errhint("Drop or change the dependent objects first.")));
+}
+
+/*
+ * Drop every live relation of the product and mark its ports retired.
+ * Appends the names of the dropped relations to "dropped" as a JSON array.
+ */
+int
+dmesh_drop_ports(const DmeshProduct *product, StringInfo dropped)
+{
+	DmeshArgs	args;
+	uint64		n;
+	SPITupleTable *ports;
+	int			count = 0;
+
+	dmesh_args_init(&args);
+	dmesh_arg_int8(&args, product->id);
+	n = dmesh_spi_exec("SELECT relation_name FROM dmesh.output_port"
+					   " WHERE product_id = $1 AND status <> 'retired' ORDER BY major",
+					   &args, SPI_OK_SELECT);
+	ports = SPI_tuptable;
+
+	/* Check every relation before dropping any. */
+	for (uint64 i = 0; i < n; i++)
+	{
+		Oid			relid = lookup_port_relation(product,
+												 SPI_getvalue(ports->vals[i], ports->tupdesc, 1));
+
+		if (OidIsValid(relid))
+			check_no_dependents(product, relid);
+	}
+
+	appendStringInfoChar(dropped, '[');
+	for (uint64 i = 0; i < n; i++)
+	{
+		char	   *relname = SPI_getvalue(ports->vals[i], ports->tupdesc, 1);
+		char	   *qualified = port_qualified_name(product, relname);
+
+		if (OidIsValid(lookup_port_relation(product, relname)))
+		{
+			dmesh_spi_utility(psprintf("DROP VIEW %s", qualified));
+			if (count++ > 0)
+				appendStringInfoString(dropped, ", ");
+			escape_json(dropped, qualified);
+		}
+	}
+	appendStringInfoChar(dropped, ']');
+
+	dmesh_spi_exec("UPDATE dmesh.output_port SET status = 'retired', retired_at = now(),"
+				   "       updated_at = now()"
+				   " WHERE product_id = $1 AND status <> 'retired'",
+				   &args, SPI_OK_UPDATE);
+	return count;
+}

@@ -1,0 +1,124 @@
+/*-------------------------------------------------------------------------
+ *
+ * spi_util.c
+ *		Small helpers around SPI: typed parameters and typed results.
+ *
+ * Every statement dmesh runs through SPI takes its values as parameters
+ * ($1, $2 ...) and names objects with quote_identifier(); nothing the user
+ * supplies is pasted into SQL text unquoted.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "utils/builtins.h"
+
+#include "dmesh.h"
+
+void
+dmesh_args_init(DmeshArgs *args)
+{
+	args->n = 0;
+}
+
+void
+dmesh_arg_datum(DmeshArgs *args, Oid type, Datum value, bool isnull)
+{
+	if (args->n >= DMESH_MAX_ARGS)
+		elog(ERROR, "too many SPI arguments");
+	args->types[args->n] = type;
+	args->values[args->n] = value;
+	args->nulls[args->n] = isnull ? 'n' : ' ';
+	args->n++;
+}
+
+void
+dmesh_arg_text(DmeshArgs *args, const char *value)
+{
+	dmesh_arg_datum(args, TEXTOID,
+					value ? CStringGetTextDatum(value) : (Datum) 0,
+					value == NULL);
+}
+
+void
+dmesh_arg_int8(DmeshArgs *args, int64 value)
+{
+	dmesh_arg_datum(args, INT8OID, Int64GetDatum(value), false);
+}
+
+void
+dmesh_arg_int4(DmeshArgs *args, int32 value)
+{
+	dmesh_arg_datum(args, INT4OID, Int32GetDatum(value), false);
+}
+
+void
+dmesh_arg_oid(DmeshArgs *args, Oid type, Oid value)
+{
+	dmesh_arg_datum(args, type, ObjectIdGetDatum(value), !OidIsValid(value));
+}
+
+/*
+ * Run a parameterized statement; check that SPI returned the expected
+ * code.  Returns the number of rows processed.
+ */
+uint64
+dmesh_spi_exec(const char *sql, DmeshArgs *args, int expected)
+{
+	int			rc;
+
+	if (args && args->n > 0)
+		rc = SPI_execute_with_args(sql, args->n, args->types, args->values,
+								   args->nulls, false, 0);
+	else
+		rc = SPI_execute(sql, false, 0);
+	if (rc != expected)
+		elog(ERROR, "SPI_execute failed for \"%s\": %s", sql, SPI_result_code_string(rc));
+	return SPI_processed;
+}
+
+/*
+ * Run a utility statement (DDL) built with quoted identifiers.
+ */
+void
+dmesh_spi_utility(const char *sql)
+{
+	(void) dmesh_spi_exec(sql, NULL, SPI_OK_UTILITY);
+}
+
+bool
+dmesh_spi_isnull(uint64 row, int col)
+{
+	bool		isnull;
+
+	(void) SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col, &isnull);
+	return isnull;
+}
+
+/* Text of a result column, or NULL. */
+char *
+dmesh_spi_text(uint64 row, int col)
+{
+	return SPI_getvalue(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col);
+}
+
+int64
+dmesh_spi_int8(uint64 row, int col)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col, &isnull);
+
+	return isnull ? 0 : DatumGetInt64(d);
+}
+
+/* An oid-typed column (oid, regclass, regrole ...), InvalidOid if NULL. */
+Oid
+dmesh_spi_oid(uint64 row, int col)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col, &isnull);
+
+	return isnull ? InvalidOid : DatumGetObjectId(d);
+}
