@@ -14,7 +14,7 @@ PG_CFLAGS   = -Wall -Werror
 REGRESS      = $(patsubst test/sql/%.sql,%,$(sort $(wildcard test/sql/*.sql)))
 REGRESS_OPTS = --inputdir=test --load-extension=dmesh
 ISOLATION      = $(patsubst test/specs/%.spec,%,$(sort $(wildcard test/specs/*.spec)))
-ISOLATION_OPTS = --inputdir=test --load-extension=dmesh
+ISOLATION_OPTS = --inputdir=test --outputdir=. --load-extension=dmesh
 TAP_TESTS    = 1
 PROVE_TESTS  = $(sort $(wildcard test/t/*.pl))
 EXTRA_CLEAN  = results output_iso tmp_check log regression.diffs regression.out

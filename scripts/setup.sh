@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Install what dmesh needs on Debian bookworm, then build and install it.
+# Run as root.  Safe to run again: packages already present are skipped.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
+packages=(postgresql-15 postgresql-server-dev-15 postgresql-common libipc-run-perl gcc make)
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "setup.sh: run as root (it installs packages and the extension)" >&2
+    exit 1
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "== installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+echo "== building and installing dmesh"
+make -s PG_CONFIG="$PG_CONFIG" >/dev/null
+make -s PG_CONFIG="$PG_CONFIG" install >/dev/null
+echo "== dmesh $(sed -n "s/^default_version = '\(.*\)'/\1/p" dmesh.control) installed in $($PG_CONFIG --pkglibdir)"

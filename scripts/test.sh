@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Set up, build, install, and run the whole dmesh test suite: pg_regress,
+# pg_isolation_regress (both on a throwaway cluster with
+# shared_preload_libraries = dmesh) and the TAP tests (which start their
+# own clusters).  Run as root on Debian bookworm.  Prints one line per
+# test, the diffs of failures, and a closing "N passed, N failed"; exits
+# non-zero if anything failed.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+"$top/scripts/setup.sh" || { echo "0 passed, 1 failed"; exit 1; }
+
+PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
+# initdb refuses to run as root: the tests run as postgres, from a copy of
+# the tree that postgres owns.
+work=$(mktemp -d /tmp/dmesh-test.XXXXXX)
+cp -a "$top/." "$work/"
+chown -R postgres: "$work"
+log="$work/test.log"
+as_postgres() { runuser -u postgres -- "$@"; }
+
+cd "$work"
+echo "== regression and isolation tests (throwaway cluster, shared_preload_libraries = dmesh)"
+as_postgres pg_virtualenv -v 15 -o shared_preload_libraries=dmesh sh -c "
+    make -s PG_CONFIG=$PG_CONFIG installcheck-regress; r=\$?
+    [ -f regression.diffs ] && cp regression.diffs regress.diffs
+    make -s PG_CONFIG=$PG_CONFIG installcheck-isolation; i=\$?
+    [ \$r -eq 0 ] && [ \$i -eq 0 ]" 2>&1 | grep -v '^[0-9-]* [0-9:.]* UTC ' | tee "$log"
+echo "== TAP tests"
+as_postgres make -s PG_CONFIG=$PG_CONFIG installcheck-tap 2>&1 | tee -a "$log"
+
+# One result per regress test, isolation spec and TAP file.
+tap_files=$(ls test/t/*.pl | wc -l)
+tap_ok=$(grep -cE '^test/t/[^ ]+\.pl \.+ ok$' "$log")
+passed=$(( $(grep -cE '^test [^ ]+ +\.\.\. ok' "$log") + tap_ok ))
+failed=$(( $(grep -cE '^test [^ ]+ +\.\.\. FAILED' "$log") + tap_files - tap_ok ))
+
+for d in regress.diffs regression.diffs; do
+    [ -s "$d" ] && { echo "== $d"; cat "$d"; }
+done
+expected=$(( $(ls test/sql/*.sql | wc -l) + $(ls test/specs/*.spec 2>/dev/null | wc -l) + tap_files ))
+if [ $((passed + failed)) -lt "$expected" ]; then
+    failed=$(( expected - passed ))
+    echo "== some tests did not run (expected $expected results)"
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,91 @@
+# pg_dump and pg_restore keep the whole mesh: catalogs, sequences,
+# published relations, their owners and grants.
+use strict;
+use warnings;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $node = PostgreSQL::Test::Cluster->new('dump');
+$node->init;
+$node->append_conf('postgresql.conf', "shared_preload_libraries = 'dmesh'");
+$node->start;
+
+$node->safe_psql('postgres', q{
+    CREATE ROLE "Dump Team" NOLOGIN;
+    CREATE ROLE dump_dev LOGIN IN ROLE "Dump Team";
+    CREATE ROLE dump_reader LOGIN;
+    CREATE DATABASE src;
+});
+
+$node->safe_psql('src', q{
+    CREATE EXTENSION dmesh;
+    CREATE SCHEMA "Dump Src" AUTHORIZATION "Dump Team";
+    SET ROLE "Dump Team";
+    CREATE TABLE "Dump Src".orders (id int PRIMARY KEY, amount numeric);
+    COMMENT ON COLUMN "Dump Src".orders.amount IS 'Amount in euros';
+    INSERT INTO "Dump Src".orders SELECT g, g * 10 FROM generate_series(1, 5) g;
+    RESET ROLE;
+    SELECT dmesh.create_domain('Dump "Sales"', '"Dump Team"', 'Sales');
+    SET ROLE dump_dev;
+    SELECT dmesh.create_data_product('Dump "Sales"', 'orders', '"Dump Src".orders',
+                                     'Orders', tags => ARRAY['finance']);
+    SELECT dmesh.create_data_product('Dump "Sales"', 'big',
+                                     'SELECT id FROM "Dump Src".orders WHERE amount > 20');
+    SELECT dmesh.create_data_product('Dump "Sales"', 'draft', '"Dump Src".orders');
+    SELECT dmesh.create_data_product('Dump "Sales"', 'old', '"Dump Src".orders');
+    SELECT dmesh.publish_data_product('Dump "Sales".orders');
+    SELECT dmesh.publish_data_product('Dump "Sales".big');
+    SELECT dmesh.publish_data_product('Dump "Sales".old');
+    SELECT dmesh.grant_access('Dump "Sales".orders', 'dump_reader');
+    SELECT dmesh.deprecate_data_product('Dump "Sales".big', 'Use orders', '2999-01-01');
+    SELECT dmesh.retire_data_product('Dump "Sales".old');
+});
+
+my $dump = $node->basedir . '/mesh.dump';
+$node->command_ok([ 'pg_dump', '-Fc', '-f', $dump, '-d', $node->connstr('src') ],
+    'pg_dump of a database with a mesh');
+$node->safe_psql('postgres', 'CREATE DATABASE dst');
+$node->command_ok(
+    [ 'pg_restore', '--exit-on-error', '-d', $node->connstr('dst'), $dump ],
+    'pg_restore of the mesh into an empty database');
+
+# Every catalog table comes back row for row, timestamps included.
+for my $table (qw(domain data_product output_port access_grant event_log))
+{
+    my $q = "SELECT * FROM dmesh.$table ORDER BY 1";
+    is($node->safe_psql('dst', $q), $node->safe_psql('src', $q),
+        "dmesh.$table is identical after restore");
+}
+my $mq = 'SELECT domain, product, status, version, columns, relation::text, tags FROM dmesh.marketplace ORDER BY 1, 2';
+is($node->safe_psql('dst', $mq), $node->safe_psql('src', $mq), 'marketplace is identical after restore');
+isnt($node->safe_psql('dst', $mq), '', 'marketplace is not empty');
+
+# The published relations keep their owner and grants.
+is( $node->safe_psql('dst',
+        q{SELECT relowner::regrole FROM pg_class WHERE oid = dmesh.product_relation('Dump "Sales".orders')}),
+    '"Dump Team"', 'published relation keeps its owner');
+is( $node->safe_psql('dst',
+        q{SET ROLE dump_reader; SELECT sum(amount) FROM "dmesh_Dump ""Sales""".orders_v1}),
+    '150', 'granted consumer reads the restored product');
+my ($ret, $out, $err) = $node->psql('dst',
+    q{SET ROLE dump_reader; SELECT * FROM "dmesh_Dump ""Sales""".big_v1});
+like($err, qr/permission denied/, 'ungranted consumer is still refused');
+
+# The restored mesh keeps working: the source regclass resolves, sequences
+# continue, events are appended.
+$node->safe_psql('dst', q{
+    SET ROLE dump_dev;
+    SELECT dmesh.publish_data_product('Dump "Sales".draft');
+    SELECT dmesh.create_data_product('Dump "Sales"', 'fresh', '"Dump Src".orders');
+    SELECT dmesh.revoke_access('Dump "Sales".orders', 'dump_reader');
+});
+is( $node->safe_psql('dst',
+        q{SELECT count(*) FROM dmesh.data_product WHERE product_id > (SELECT max(product_id) FROM dmesh.data_product WHERE name <> 'fresh')}),
+    '1', 'new product gets a fresh id');
+($ret, $out, $err) = $node->psql('dst',
+    q{SET ROLE dump_reader; SELECT * FROM "dmesh_Dump ""Sales""".orders_v1});
+like($err, qr/permission denied/, 'revoke works on the restored product');
+
+$node->stop;
+done_testing();
