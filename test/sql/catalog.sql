@@ -15,6 +15,12 @@ SELECT c.relname, a.attname
    AND (obj_description(c.oid, 'pg_class') IS NULL
         OR (a.attname IS NOT NULL AND col_description(c.oid, a.attnum) IS NULL));
 
+-- The SQL interface: names, parameter names and defaults, return types.
+SELECT p.proname, pg_get_function_arguments(p.oid) AS arguments,
+       pg_get_function_result(p.oid) AS result, p.provolatile, p.prosecdef
+  FROM pg_proc p WHERE p.pronamespace = 'dmesh'::regnamespace
+ ORDER BY p.proname, arguments;
+
 -- Every function has a comment.
 SELECT p.oid::regprocedure FROM pg_proc p
  WHERE p.pronamespace = 'dmesh'::regnamespace
