@@ -55,11 +55,7 @@ dmesh_grant_access(PG_FUNCTION_ARGS)
 	DmeshArgs	args;
 	int64		grant_id;
 
-	SPI_connect();
-	dmesh_enter_privileged(&section);
-
-	dmesh_require_product(ref, DMESH_LOCK_FOR_UPDATE, &product);
-	dmesh_require_manager(caller, &product, "grant access to");
+	dmesh_begin_product_call(ref, caller, "grant access to", &section, &product);
 	if (strcmp(product.status, "retired") == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -89,8 +85,7 @@ dmesh_grant_access(PG_FUNCTION_ARGS)
 		log_access_event(caller, "grant_access", &product, consumer);
 	}
 
-	dmesh_leave(&section);
-	SPI_finish();
+	dmesh_end_call(&section);
 	PG_RETURN_INT64(grant_id);
 }
 
@@ -105,11 +100,7 @@ dmesh_revoke_access(PG_FUNCTION_ARGS)
 	DmeshArgs	args;
 	bool		revoked;
 
-	SPI_connect();
-	dmesh_enter_privileged(&section);
-
-	dmesh_require_product(ref, DMESH_LOCK_FOR_UPDATE, &product);
-	dmesh_require_manager(caller, &product, "revoke access to");
+	dmesh_begin_product_call(ref, caller, "revoke access to", &section, &product);
 
 	dmesh_args_init(&args);
 	dmesh_arg_int8(&args, product.id);
@@ -127,7 +118,6 @@ dmesh_revoke_access(PG_FUNCTION_ARGS)
 				(errmsg("role \"%s\" has no access grant on data product \"%s\", skipping",
 						dmesh_role_name(consumer), dmesh_product_display(&product))));
 
-	dmesh_leave(&section);
-	SPI_finish();
+	dmesh_end_call(&section);
 	PG_RETURN_BOOL(revoked);
 }

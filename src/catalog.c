@@ -118,3 +118,25 @@ dmesh_product_display(const DmeshProduct *product)
 {
 	return dmesh_product_ident(product->domain.name, product->name);
 }
+
+/*
+ * Start a call that manages one product: connect to SPI, enter a
+ * privileged section, lock the product's catalog row and check that the
+ * caller may perform the action.  dmesh_end_call() undoes the first two.
+ */
+void
+dmesh_begin_product_call(const char *ref, Oid caller, const char *action,
+						 DmeshSection *section, DmeshProduct *product)
+{
+	SPI_connect();
+	dmesh_enter_privileged(section);
+	dmesh_require_product(ref, DMESH_LOCK_FOR_UPDATE, product);
+	dmesh_require_manager(caller, product, action);
+}
+
+void
+dmesh_end_call(DmeshSection *section)
+{
+	dmesh_leave(section);
+	SPI_finish();
+}

@@ -86,7 +86,6 @@ extern void dmesh_spi_utility(const char *sql);
 extern char *dmesh_spi_text(uint64 row, int col);
 extern int64 dmesh_spi_int8(uint64 row, int col);
 extern Oid	dmesh_spi_oid(uint64 row, int col);
-extern bool dmesh_spi_isnull(uint64 row, int col);
 
 /* ---------- catalog.c ---------- */
 
@@ -121,6 +120,9 @@ extern bool dmesh_load_product(const DmeshProductRef *ref, DmeshLock lock, Dmesh
 extern void dmesh_require_product(const char *ref_text, DmeshLock lock, DmeshProduct *product);
 extern void dmesh_require_manager(Oid caller, const DmeshProduct *product, const char *action);
 extern char *dmesh_product_display(const DmeshProduct *product);
+extern void dmesh_begin_product_call(const char *ref, Oid caller, const char *action,
+									 DmeshSection *section, DmeshProduct *product);
+extern void dmesh_end_call(DmeshSection *section);
 
 /* ---------- eventlog.c ---------- */
 

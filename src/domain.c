@@ -101,7 +101,6 @@ dmesh_create_domain(PG_FUNCTION_ARGS)
 	dmesh_log_event(caller, "create_domain", "domain", name, domain_id, 0,
 					dmesh_json_finish(&details));
 
-	dmesh_leave(&section);
-	SPI_finish();
+	dmesh_end_call(&section);
 	PG_RETURN_INT64(domain_id);
 }

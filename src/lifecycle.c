@@ -86,11 +86,7 @@ dmesh_publish_data_product(PG_FUNCTION_ARGS)
 	Oid			relid;
 	char	   *display;
 
-	SPI_connect();
-	dmesh_enter_privileged(&section);
-
-	dmesh_require_product(ref, DMESH_LOCK_FOR_UPDATE, &product);
-	dmesh_require_manager(caller, &product, "publish");
+	dmesh_begin_product_call(ref, caller, "publish", &section, &product);
 	refuse_retired(&product, "publish");
 	display = dmesh_product_display(&product);
 
@@ -120,8 +116,7 @@ dmesh_publish_data_product(PG_FUNCTION_ARGS)
 
 	warn_if_source_public(&product);
 
-	dmesh_leave(&section);
-	SPI_finish();
+	dmesh_end_call(&section);
 	PG_RETURN_OID(relid);
 }
 
@@ -167,11 +162,7 @@ dmesh_deprecate_data_product(PG_FUNCTION_ARGS)
 					 errmsg("sunset date %s is in the past", sunset_text)));
 	}
 
-	SPI_connect();
-	dmesh_enter_privileged(&section);
-
-	dmesh_require_product(ref, DMESH_LOCK_FOR_UPDATE, &product);
-	dmesh_require_manager(caller, &product, "deprecate");
+	dmesh_begin_product_call(ref, caller, "deprecate", &section, &product);
 	refuse_retired(&product, "deprecate");
 	display = dmesh_product_display(&product);
 	if (status_is(&product, "draft"))
@@ -212,8 +203,7 @@ dmesh_deprecate_data_product(PG_FUNCTION_ARGS)
 	dmesh_log_event(caller, "deprecate", "data_product", display,
 					product.domain.id, product.id, dmesh_json_finish(&details));
 
-	dmesh_leave(&section);
-	SPI_finish();
+	dmesh_end_call(&section);
 	PG_RETURN_VOID();
 }
 
@@ -228,11 +218,7 @@ dmesh_retire_data_product(PG_FUNCTION_ARGS)
 	DmeshJson	details;
 	StringInfoData dropped;
 
-	SPI_connect();
-	dmesh_enter_privileged(&section);
-
-	dmesh_require_product(ref, DMESH_LOCK_FOR_UPDATE, &product);
-	dmesh_require_manager(caller, &product, "retire");
+	dmesh_begin_product_call(ref, caller, "retire", &section, &product);
 	if (status_is(&product, "retired"))
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -255,7 +241,6 @@ dmesh_retire_data_product(PG_FUNCTION_ARGS)
 	dmesh_log_event(caller, "retire", "data_product", dmesh_product_display(&product),
 					product.domain.id, product.id, dmesh_json_finish(&details));
 
-	dmesh_leave(&section);
-	SPI_finish();
+	dmesh_end_call(&section);
 	PG_RETURN_VOID();
 }

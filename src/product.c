@@ -150,8 +150,7 @@ dmesh_create_data_product(PG_FUNCTION_ARGS)
 	dmesh_log_event(caller, "create_data_product", "data_product", display,
 					domain.id, product_id, dmesh_json_finish(&details));
 
-	dmesh_leave(&section);
-	SPI_finish();
+	dmesh_end_call(&section);
 	PG_RETURN_INT64(product_id);
 }
 
@@ -180,7 +179,6 @@ dmesh_product_relation(PG_FUNCTION_ARGS)
 				 errmsg("published relation of data product \"%s\" is missing", ref),
 				 errhint("Publish the product again to recreate it.")));
 
-	dmesh_leave(&section);
-	SPI_finish();
+	dmesh_end_call(&section);
 	PG_RETURN_OID(relid);
 }

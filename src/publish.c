@@ -272,21 +272,33 @@ dmesh_publish_port(const DmeshProduct *product, bool *replaced)
 }
 
 /*
- * Grant or revoke SELECT on every live relation of the product.
+ * The names of the product's live (not retired) relations, by major
+ * version, in a tuple table that survives later SPI calls.
  */
-void
-dmesh_apply_grant(const DmeshProduct *product, Oid consumer, bool grant)
+static uint64
+live_ports(const DmeshProduct *product, SPITupleTable **ports)
 {
 	DmeshArgs	args;
 	uint64		n;
-	SPITupleTable *ports;
 
 	dmesh_args_init(&args);
 	dmesh_arg_int8(&args, product->id);
 	n = dmesh_spi_exec("SELECT relation_name FROM dmesh.output_port"
 					   " WHERE product_id = $1 AND status <> 'retired' ORDER BY major",
 					   &args, SPI_OK_SELECT);
-	ports = SPI_tuptable;
+	*ports = SPI_tuptable;
+	return n;
+}
+
+/*
+ * Grant or revoke SELECT on every live relation of the product.
+ */
+void
+dmesh_apply_grant(const DmeshProduct *product, Oid consumer, bool grant)
+{
+	SPITupleTable *ports;
+	uint64		n = live_ports(product, &ports);
+
 	for (uint64 i = 0; i < n; i++)
 	{
 		char	   *relname = SPI_getvalue(ports->vals[i], ports->tupdesc, 1);
@@ -341,17 +353,10 @@ check_no_dependents(const DmeshProduct *product, Oid relid)
 int
 dmesh_drop_ports(const DmeshProduct *product, StringInfo dropped)
 {
-	DmeshArgs	args;
-	uint64		n;
 	SPITupleTable *ports;
+	uint64		n = live_ports(product, &ports);
+	DmeshArgs	args;
 	int			count = 0;
-
-	dmesh_args_init(&args);
-	dmesh_arg_int8(&args, product->id);
-	n = dmesh_spi_exec("SELECT relation_name FROM dmesh.output_port"
-					   " WHERE product_id = $1 AND status <> 'retired' ORDER BY major",
-					   &args, SPI_OK_SELECT);
-	ports = SPI_tuptable;
 
 	/* Check every relation before dropping any. */
 	for (uint64 i = 0; i < n; i++)
@@ -379,6 +384,8 @@ dmesh_drop_ports(const DmeshProduct *product, StringInfo dropped)
 	}
 	appendStringInfoChar(dropped, ']');
 
+	dmesh_args_init(&args);
+	dmesh_arg_int8(&args, product->id);
 	dmesh_spi_exec("UPDATE dmesh.output_port SET status = 'retired', retired_at = now(),"
 				   "       updated_at = now()"
 				   " WHERE product_id = $1 AND status <> 'retired'",

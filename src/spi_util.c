@@ -88,15 +88,6 @@ dmesh_spi_utility(const char *sql)
 	(void) dmesh_spi_exec(sql, NULL, SPI_OK_UTILITY);
 }
 
-bool
-dmesh_spi_isnull(uint64 row, int col)
-{
-	bool		isnull;
-
-	(void) SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col, &isnull);
-	return isnull;
-}
-
 /* Text of a result column, or NULL. */
 char *
 dmesh_spi_text(uint64 row, int col)
