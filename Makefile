@@ -7,6 +7,7 @@ OBJS        = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
 DATA        = $(sort $(wildcard sql/dmesh--*.sql))
 
 PG_CPPFLAGS = -I$(srcdir)/src
+SHLIB_LINK  = -lyaml
 PG_CFLAGS   = -Wall -Werror
 
 # Tests: regress inputs in test/sql, isolation specs in test/specs, TAP in

@@ -41,7 +41,7 @@ dmesh_load_domain(const char *name, DmeshLock lock, DmeshDomain *domain)
 
 #define PRODUCT_SELECT \
 	"SELECT p.product_id, p.name, p.owner, p.status, p.version," \
-	"       p.source_relation, p.source_query," \
+	"       p.source_relation, p.source_query, p.contract_gate, p.description," \
 	"       d.domain_id, d.name, d.owner, d.schema_name" \
 	"  FROM dmesh.data_product p" \
 	"  JOIN dmesh.domain d ON d.domain_id = p.domain_id" \
@@ -67,10 +67,12 @@ dmesh_load_product(const DmeshProductRef *ref, DmeshLock lock, DmeshProduct *pro
 	product->version = dmesh_spi_text(0, 5);
 	product->source_relid = dmesh_spi_oid(0, 6);
 	product->source_query = dmesh_spi_text(0, 7);
-	product->domain.id = dmesh_spi_int8(0, 8);
-	product->domain.name = dmesh_spi_text(0, 9);
-	product->domain.owner = dmesh_spi_oid(0, 10);
-	product->domain.schema_name = dmesh_spi_text(0, 11);
+	product->gate = dmesh_spi_text(0, 8);
+	product->description = dmesh_spi_text(0, 9);
+	product->domain.id = dmesh_spi_int8(0, 10);
+	product->domain.name = dmesh_spi_text(0, 11);
+	product->domain.owner = dmesh_spi_oid(0, 12);
+	product->domain.schema_name = dmesh_spi_text(0, 13);
 	return true;
 }
 
@@ -117,6 +119,26 @@ char *
 dmesh_product_display(const DmeshProduct *product)
 {
 	return dmesh_product_ident(product->domain.name, product->name);
+}
+
+/* Published or deprecated: consumers may be reading it. */
+bool
+dmesh_product_is_live(const DmeshProduct *product)
+{
+	return strcmp(product->status, "published") == 0 ||
+		strcmp(product->status, "deprecated") == 0;
+}
+
+void
+dmesh_refuse_retired(const DmeshProduct *product, const char *action)
+{
+	if (strcmp(product->status, "retired") == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("cannot %s data product \"%s\" because it is retired",
+						action, dmesh_product_display(product)),
+				 errdetail("Retirement is final; the catalog keeps the product only as history."),
+				 errhint("Create a new data product instead.")));
 }
 
 /*

@@ -22,9 +22,27 @@ PG_MODULE_MAGIC;
 
 void		_PG_init(void);
 
+/*
+ * True while dmesh itself runs DDL (in a privileged section): the DDL gate
+ * lets it through, since dmesh checked it already.  Internal: users cannot
+ * set it, and (sub)transaction abort restores it with the section's GUC
+ * nest level.
+ */
+bool		dmesh_internal_ddl = false;
+
 void
 _PG_init(void)
 {
+	DefineCustomBoolVariable("dmesh.internal_ddl",
+							 "Whether dmesh itself is running DDL (set by dmesh only).",
+							 NULL,
+							 &dmesh_internal_ddl,
+							 false,
+							 PGC_INTERNAL,
+							 GUC_NO_SHOW_ALL | GUC_NO_RESET_ALL | GUC_NOT_IN_SAMPLE |
+							 GUC_DISALLOW_IN_FILE,
+							 NULL, NULL, NULL);
+
 	/* No setting outside dmesh's own may use the dmesh. prefix. */
 	MarkGUCPrefixReserved("dmesh");
 }

@@ -16,13 +16,19 @@
 
 #include "postgres.h"
 
+#include "access/tupdesc.h"
 #include "lib/stringinfo.h"
 #include "nodes/parsenodes.h"
+#include "utils/jsonb.h"
 
 /* Limits on the names of domains and products, in bytes (names.c). */
 #define DMESH_MAX_NAME_BYTES	50
 /* Prefix of the schema that holds a domain's published relations. */
 #define DMESH_DOMAIN_SCHEMA_PREFIX	"dmesh_"
+
+/* ---------- dmesh.c ---------- */
+
+extern bool dmesh_internal_ddl;
 
 /* ---------- privilege.c ---------- */
 
@@ -104,7 +110,9 @@ typedef struct DmeshProduct
 	char	   *name;
 	Oid			owner;
 	char	   *status;
-	char	   *version;
+	char	   *version;		/* version of the active contract */
+	char	   *gate;			/* DDL gate: "enforce" or "warn" */
+	char	   *description;
 	Oid			source_relid;	/* InvalidOid for query sources */
 	char	   *source_query;	/* NULL for relation sources */
 } DmeshProduct;
@@ -120,6 +128,8 @@ extern bool dmesh_load_product(const DmeshProductRef *ref, DmeshLock lock, Dmesh
 extern void dmesh_require_product(const char *ref_text, DmeshLock lock, DmeshProduct *product);
 extern void dmesh_require_manager(Oid caller, const DmeshProduct *product, const char *action);
 extern char *dmesh_product_display(const DmeshProduct *product);
+extern bool dmesh_product_is_live(const DmeshProduct *product);
+extern void dmesh_refuse_retired(const DmeshProduct *product, const char *action);
 extern void dmesh_begin_product_call(const char *ref, Oid caller, const char *action,
 									 DmeshSection *section, DmeshProduct *product);
 extern void dmesh_end_call(DmeshSection *section);
@@ -154,11 +164,110 @@ extern void dmesh_check_source_readable(const DmeshSource *source, Oid owner,
 										const char *product_display);
 extern char *dmesh_source_describe(const DmeshSource *source);
 
+/* ---------- yaml.c ---------- */
+
+extern Jsonb *dmesh_yaml_parse(const char *text, size_t len);
+extern char *dmesh_yaml_emit(Jsonb *jb);
+extern Jsonb *dmesh_parse_document(const char *text);
+
+/* ---------- contract.c ---------- */
+
+/* One property of the contract's object: a published column. */
+typedef struct DmeshProperty
+{
+	char	   *name;			/* published column name */
+	char	   *column;			/* source column: physicalName, else name */
+	char	   *logical_type;
+	char	   *physical_type;	/* NULL if not given */
+	char	   *description;	/* NULL if not given */
+	char	   *classification; /* NULL if not given */
+	bool		required;
+	bool		unique;
+	bool		primary_key;
+	JsonbValue *json;			/* the property as written (jbvBinary) */
+} DmeshProperty;
+
+typedef struct DmeshContract
+{
+	Jsonb	   *doc;
+	char	   *version;
+	int			major;
+	int			minor;
+	int			patch;
+	char	   *status;
+	char	   *object_name;	/* schema[0].name */
+	char	   *physical_name;	/* schema[0].physicalName, or NULL */
+	JsonbContainer *object;		/* schema[0] as written */
+	JsonbValue *object_json;	/* the same, as a jbvBinary value */
+	int			nprops;
+	DmeshProperty *props;
+	bool		derived;		/* made by dmesh from the source */
+} DmeshContract;
+
+extern DmeshContract *dmesh_contract_compile(Jsonb *doc);
+extern bool dmesh_semver_parse(const char *text, int *major, int *minor, int *patch);
+extern int	dmesh_semver_cmp(const DmeshContract *a, const DmeshContract *b);
+extern JsonbValue *dmesh_json_get(JsonbContainer *container, const char *key);
+extern char *dmesh_json_text(JsonbContainer *container, const char *key);
+extern bool dmesh_logical_accepts(const char *logical_type, Oid typid);
+extern const char *dmesh_logical_for(Oid typid);
+extern void dmesh_check_regex(const char *pattern, const char *path);
+
+/* ---------- conform.c ---------- */
+
+typedef struct DmeshFinding
+{
+	char	   *object;
+	char	   *property;		/* NULL for object-level findings */
+	char	   *problem;
+} DmeshFinding;
+
+extern TupleDesc dmesh_source_tupdesc(const DmeshProduct *product);
+extern List *dmesh_check_source(const DmeshProduct *product, const DmeshContract *contract);
+extern List *dmesh_check_port(const DmeshProduct *product, const DmeshContract *contract,
+							  Oid viewid);
+extern char *dmesh_findings_text(List *findings);
+extern bool dmesh_plausible_type_name(const char *name);
+
+/* ---------- contract_store.c ---------- */
+
+extern DmeshContract *dmesh_load_contract(const DmeshProduct *product, const char *version,
+										  int major);
+extern int64 dmesh_store_contract(const DmeshProduct *product, DmeshContract *contract,
+								  Oid caller);
+extern Jsonb *dmesh_derive_document(const char *domain, const char *product,
+									const char *description, const DmeshSource *source,
+									Oid owner, Oid published);
+
+/* ---------- diff.c ---------- */
+
+typedef enum DmeshSeverity
+{
+	DMESH_INFO,
+	DMESH_WARNING,
+	DMESH_BREAKING
+} DmeshSeverity;
+
+typedef struct DmeshChange
+{
+	char	   *path;
+	const char *change;			/* "added", "removed" or "changed" */
+	Jsonb	   *old_value;		/* NULL when added */
+	Jsonb	   *new_value;		/* NULL when removed */
+	DmeshSeverity severity;
+} DmeshChange;
+
+extern List *dmesh_contract_diff(const DmeshContract *from, const DmeshContract *to);
+extern const char *dmesh_severity_name(DmeshSeverity severity);
+extern char *dmesh_change_text(const DmeshChange *change);
+
 /* ---------- publish.c ---------- */
 
 extern Oid	dmesh_publish_port(const DmeshProduct *product, bool *replaced);
-extern void dmesh_set_port_comment(const DmeshProduct *product, const char *note);
-extern int	dmesh_drop_ports(const DmeshProduct *product, StringInfo dropped);
+extern void dmesh_set_port_comment(const DmeshProduct *product, int major, const char *note);
+extern int	dmesh_drop_ports(const DmeshProduct *product, int major, StringInfo dropped);
+extern void dmesh_check_no_dependents(const DmeshProduct *product, Oid relid,
+									  const char *action);
 extern void dmesh_apply_grant(const DmeshProduct *product, Oid consumer, bool grant);
 extern Oid	dmesh_port_relid(const DmeshProduct *product, int major);
 

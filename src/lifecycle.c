@@ -36,18 +36,6 @@ status_is(const DmeshProduct *product, const char *status)
 	return strcmp(product->status, status) == 0;
 }
 
-static void
-refuse_retired(const DmeshProduct *product, const char *action)
-{
-	if (status_is(product, "retired"))
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("cannot %s data product \"%s\" because it is retired",
-						action, dmesh_product_display(product)),
-				 errdetail("Retirement is final; the catalog keeps the product only as history."),
-				 errhint("Create a new data product instead.")));
-}
-
 /*
  * Consumers without a grant could bypass dmesh by reading a source that
  * every role can read: say so when publishing.
@@ -80,6 +68,8 @@ dmesh_publish_data_product(PG_FUNCTION_ARGS)
 	DmeshSection section;
 	DmeshProduct product;
 	DmeshSource source;
+	DmeshContract *contract;
+	List	   *findings;
 	DmeshArgs	args;
 	DmeshJson	details;
 	bool		replaced;
@@ -87,12 +77,21 @@ dmesh_publish_data_product(PG_FUNCTION_ARGS)
 	char	   *display;
 
 	dmesh_begin_product_call(ref, caller, "publish", &section, &product);
-	refuse_retired(&product, "publish");
+	dmesh_refuse_retired(&product, "publish");
 	display = dmesh_product_display(&product);
 
 	source.relid = product.source_relid;
 	source.query = product.source_query;
 	dmesh_check_source_readable(&source, product.owner, display);
+	contract = dmesh_load_contract(&product, NULL, -1);
+	findings = dmesh_check_source(&product, contract);
+	if (findings != NIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("data product \"%s\" does not match its contract version %s",
+						display, contract->version),
+				 errdetail("%s", dmesh_findings_text(findings)),
+				 errhint("Change the source back, or set a contract version that matches it with dmesh.set_contract().")));
 
 	relid = dmesh_publish_port(&product, &replaced);
 
@@ -163,7 +162,7 @@ dmesh_deprecate_data_product(PG_FUNCTION_ARGS)
 	}
 
 	dmesh_begin_product_call(ref, caller, "deprecate", &section, &product);
-	refuse_retired(&product, "deprecate");
+	dmesh_refuse_retired(&product, "deprecate");
 	display = dmesh_product_display(&product);
 	if (status_is(&product, "draft"))
 		ereport(ERROR,
@@ -192,7 +191,7 @@ dmesh_deprecate_data_product(PG_FUNCTION_ARGS)
 				   " WHERE product_id = $1 AND status = 'active'",
 				   &args, SPI_OK_UPDATE);
 
-	dmesh_set_port_comment(&product,
+	dmesh_set_port_comment(&product, dmesh_version_major(product.version),
 						   has_sunset ?
 						   psprintf("DEPRECATED: %s (sunset %s)", reason, sunset_text) :
 						   psprintf("DEPRECATED: %s", reason));
@@ -211,6 +210,8 @@ Datum
 dmesh_retire_data_product(PG_FUNCTION_ARGS)
 {
 	char	   *ref = dmesh_text_arg(fcinfo, 0, "product");
+	bool		one_major = PG_NARGS() > 1 && !PG_ARGISNULL(1);
+	int			major = one_major ? PG_GETARG_INT32(1) : -1;
 	Oid			caller = GetUserId();
 	DmeshSection section;
 	DmeshProduct product;
@@ -224,9 +225,35 @@ dmesh_retire_data_product(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("data product \"%s\" is already retired",
 						dmesh_product_display(&product))));
-
 	initStringInfo(&dropped);
-	dmesh_drop_ports(&product, &dropped);
+
+	if (one_major)
+	{
+		/* Retire an older major version; the product lives on. */
+		if (major == dmesh_version_major(product.version))
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("major version %d is the current version of data product \"%s\"",
+							major, dmesh_product_display(&product)),
+					 errhint("Retire the whole product with dmesh.retire_data_product('%s').",
+							 dmesh_product_display(&product))));
+		if (!OidIsValid(dmesh_port_relid(&product, major)))
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("data product \"%s\" has no published relation for major version %d",
+							dmesh_product_display(&product), major)));
+		dmesh_drop_ports(&product, major, &dropped);
+
+		dmesh_json_init(&details);
+		dmesh_json_raw(&details, "major", psprintf("%d", major));
+		dmesh_json_raw(&details, "dropped", dropped.data);
+		dmesh_log_event(caller, "retire", "output_port", dmesh_product_display(&product),
+						product.domain.id, product.id, dmesh_json_finish(&details));
+		dmesh_end_call(&section);
+		PG_RETURN_VOID();
+	}
+
+	dmesh_drop_ports(&product, -1, &dropped);
 
 	dmesh_args_init(&args);
 	dmesh_arg_int8(&args, product.id);

@@ -8,7 +8,9 @@
  * section: the user id changes (to the extension owner, or to a product
  * owner when user-supplied SQL must run with that role's rights) and
  * search_path is pinned to "pg_catalog, pg_temp" at a new GUC nest level.
- * dmesh_leave() undoes both; on error, (sub)transaction abort restores the
+ * Privileged sections also mark DDL as dmesh's own (dmesh.internal_ddl),
+ * for the DDL gate; sections running user-supplied SQL clear the mark.
+ * dmesh_leave() undoes all of it; on error, (sub)transaction abort restores the
  * user id and pops the GUC nest level, so no state is left behind.
  *
  *-------------------------------------------------------------------------
@@ -69,9 +71,12 @@ dmesh_pin_search_path(DmeshSection *section)
 }
 
 static void
-enter_section(DmeshSection *section, Oid role, int extra_context)
+enter_section(DmeshSection *section, Oid role, int extra_context, bool internal_ddl)
 {
 	dmesh_pin_search_path(section);
+	(void) set_config_option("dmesh.internal_ddl", internal_ddl ? "on" : "off",
+							 PGC_INTERNAL, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
 	SetUserIdAndSecContext(role, section->save_sec_context |
 						   SECURITY_LOCAL_USERID_CHANGE | extra_context);
 }
@@ -83,7 +88,7 @@ enter_section(DmeshSection *section, Oid role, int extra_context)
 void
 dmesh_enter_privileged(DmeshSection *section)
 {
-	enter_section(section, dmesh_extension_owner(), 0);
+	enter_section(section, dmesh_extension_owner(), 0, true);
 }
 
 /*
@@ -93,7 +98,7 @@ dmesh_enter_privileged(DmeshSection *section)
 void
 dmesh_enter_as_role(DmeshSection *section, Oid role)
 {
-	enter_section(section, role, SECURITY_RESTRICTED_OPERATION);
+	enter_section(section, role, SECURITY_RESTRICTED_OPERATION, false);
 }
 
 void

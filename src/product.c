@@ -71,6 +71,7 @@ dmesh_create_data_product(PG_FUNCTION_ARGS)
 	char	   *source_text = dmesh_text_arg(fcinfo, 2, "source");
 	char	   *description = PG_ARGISNULL(3) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(3));
 	ArrayType  *tags = PG_ARGISNULL(5) ? construct_empty_array(TEXTOID) : PG_GETARG_ARRAYTYPE_P(5);
+	DmeshContract *contract = NULL;
 	Oid			caller = GetUserId();
 	Oid			owner;
 	char	   *tags_json;
@@ -79,6 +80,7 @@ dmesh_create_data_product(PG_FUNCTION_ARGS)
 	DmeshSection section;
 	DmeshDomain domain;
 	DmeshProduct existing;
+	DmeshProduct created;
 	DmeshProductRef ref;
 	DmeshArgs	args;
 	DmeshJson	details;
@@ -87,6 +89,8 @@ dmesh_create_data_product(PG_FUNCTION_ARGS)
 	dmesh_check_name(name, "data product");
 	tags_json = check_tags(tags);
 	display = dmesh_product_ident(domain_name, name);
+	if (PG_NARGS() > 6 && !PG_ARGISNULL(6))
+		contract = dmesh_contract_compile(dmesh_parse_document(text_to_cstring(PG_GETARG_TEXT_PP(6))));
 
 	SPI_connect();
 	dmesh_enter_privileged(&section);
@@ -142,7 +146,31 @@ dmesh_create_data_product(PG_FUNCTION_ARGS)
 				   &args, SPI_OK_INSERT_RETURNING);
 	product_id = dmesh_spi_int8(0, 1);
 
+	/* Every product has a contract: the one given, or one derived. */
+	if (!dmesh_load_product(&ref, DMESH_NO_LOCK, &created))
+		elog(ERROR, "data product \"%s\" vanished", display);
+	if (contract == NULL)
+	{
+		contract = dmesh_contract_compile(dmesh_derive_document(domain_name, name, description,
+																&source, owner, InvalidOid));
+		contract->derived = true;
+	}
+	else
+	{
+		List	   *findings = dmesh_check_source(&created, contract);
+
+		if (findings != NIL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("contract version %s does not match the source of data product \"%s\"",
+							contract->version, display),
+					 errdetail("%s", dmesh_findings_text(findings))));
+	}
+	dmesh_store_contract(&created, contract, caller);
+
 	dmesh_json_init(&details);
+	dmesh_json_str(&details, "contract_version", contract->version);
+	dmesh_json_bool(&details, "contract_derived", contract->derived);
 	dmesh_json_str(&details, "owner", dmesh_role_name(owner));
 	dmesh_json_str(&details, "source_kind", OidIsValid(source.relid) ? "relation" : "query");
 	dmesh_json_str(&details, "source", dmesh_source_describe(&source));
@@ -157,7 +185,9 @@ dmesh_create_data_product(PG_FUNCTION_ARGS)
 Datum
 dmesh_product_relation(PG_FUNCTION_ARGS)
 {
-	char	   *ref = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	char	   *ref = dmesh_text_arg(fcinfo, 0, "product");
+	bool		has_major = PG_NARGS() > 1 && !PG_ARGISNULL(1);
+	int			major = has_major ? PG_GETARG_INT32(1) : -1;
 	DmeshSection section;
 	DmeshProduct product;
 	Oid			relid;
@@ -166,13 +196,20 @@ dmesh_product_relation(PG_FUNCTION_ARGS)
 	dmesh_enter_privileged(&section);
 
 	dmesh_require_product(ref, DMESH_NO_LOCK, &product);
-	if (strcmp(product.status, "draft") == 0 || strcmp(product.status, "retired") == 0)
+	if (!dmesh_product_is_live(&product))
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("data product \"%s\" has no published relation", ref),
 				 errdetail("The product is %s; only published and deprecated products can be queried.",
 						   product.status)));
-	relid = dmesh_port_relid(&product, dmesh_version_major(product.version));
+	if (!has_major)
+		major = dmesh_version_major(product.version);
+	relid = dmesh_port_relid(&product, major);
+	if (!OidIsValid(relid) && has_major)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("data product \"%s\" has no published relation for major version %d",
+						ref, major)));
 	if (!OidIsValid(relid))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),

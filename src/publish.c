@@ -68,82 +68,62 @@ dmesh_port_relid(const DmeshProduct *product, int major)
 }
 
 /*
- * SELECT list of a relation source: its columns, in order, quoted.
+ * The view's query: the contract's properties, in order, each taken from
+ * its source column and named as the contract names it.
  */
 static char *
-relation_source_sql(Oid relid)
+port_query(const DmeshProduct *product, const DmeshContract *contract)
 {
-	Relation	rel = table_open(relid, AccessShareLock);
-	TupleDesc	desc = RelationGetDescr(rel);
 	StringInfoData sql;
-	bool		first = true;
 
 	initStringInfo(&sql);
 	appendStringInfoString(&sql, "SELECT ");
-	for (int i = 0; i < desc->natts; i++)
-	{
-		Form_pg_attribute att = TupleDescAttr(desc, i);
-
-		if (att->attisdropped)
-			continue;
-		appendStringInfo(&sql, "%s%s", first ? "" : ", ",
-						 quote_identifier(NameStr(att->attname)));
-		first = false;
-	}
-	appendStringInfo(&sql, " FROM %s",
-					 quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
-												RelationGetRelationName(rel)));
-	table_close(rel, AccessShareLock);
+	for (int i = 0; i < contract->nprops; i++)
+		appendStringInfo(&sql, "%ss.%s AS %s", i > 0 ? ", " : "",
+						 quote_identifier(contract->props[i].column),
+						 quote_identifier(contract->props[i].name));
+	if (OidIsValid(product->source_relid))
+		appendStringInfo(&sql, " FROM %s s", dmesh_qualified_relname(product->source_relid));
+	else
+		appendStringInfo(&sql, " FROM (%s) s", product->source_query);
 	return sql.data;
 }
 
 /*
- * Republishing may add columns at the end, never drop, rename, reorder or
- * retype the columns consumers already see.
+ * CREATE OR REPLACE VIEW can only append columns.  Is the existing view's
+ * column list a prefix of the new one (same names and types)?
  */
-static void
-check_columns_kept(const DmeshProduct *product, Oid viewid, Oid sourceid)
+static bool
+replaceable(Oid viewid, const DmeshProduct *product, const DmeshContract *contract)
 {
 	Relation	view = table_open(viewid, AccessShareLock);
-	Relation	source = table_open(sourceid, AccessShareLock);
 	TupleDesc	vdesc = RelationGetDescr(view);
-	TupleDesc	sdesc = RelationGetDescr(source);
-	int			s = 0;
+	TupleDesc	sdesc = dmesh_source_tupdesc(product);
+	bool		ok = vdesc->natts <= contract->nprops;
 
-	for (int v = 0; v < vdesc->natts; v++)
+	for (int i = 0; ok && i < vdesc->natts; i++)
 	{
-		Form_pg_attribute vatt = TupleDescAttr(vdesc, v);
+		Form_pg_attribute vatt = TupleDescAttr(vdesc, i);
 		Form_pg_attribute satt = NULL;
 
-		while (s < sdesc->natts && TupleDescAttr(sdesc, s)->attisdropped)
-			s++;
-		if (s < sdesc->natts)
-			satt = TupleDescAttr(sdesc, s++);
-
-		if (satt == NULL ||
-			strcmp(NameStr(vatt->attname), NameStr(satt->attname)) != 0 ||
-			vatt->atttypid != satt->atttypid ||
-			vatt->atttypmod != satt->atttypmod)
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("publishing data product \"%s\" would change published column \"%s\"",
-							dmesh_product_display(product), NameStr(vatt->attname)),
-					 errdetail("Consumers of %s see column \"%s\" of type %s at position %d; the source no longer provides it there.",
-							   RelationGetRelationName(view), NameStr(vatt->attname),
-							   format_type_with_typemod(vatt->atttypid, vatt->atttypmod),
-							   v + 1),
-					 errhint("Restore the column in the source, or retire the product and publish a new one.")));
+		for (int j = 0; j < sdesc->natts; j++)
+			if (!TupleDescAttr(sdesc, j)->attisdropped &&
+				strcmp(NameStr(TupleDescAttr(sdesc, j)->attname), contract->props[i].column) == 0)
+				satt = TupleDescAttr(sdesc, j);
+		ok = satt != NULL && !vatt->attisdropped &&
+			strcmp(NameStr(vatt->attname), contract->props[i].name) == 0 &&
+			vatt->atttypid == satt->atttypid && vatt->atttypmod == satt->atttypmod;
 	}
-	table_close(source, AccessShareLock);
 	table_close(view, AccessShareLock);
+	return ok;
 }
 
 /*
- * Give each published column without a comment the comment of the column
- * it comes from, as recorded in the view's query.
+ * Column comments: the contract's description of each property, else the
+ * comment of the column it comes from.
  */
 static void
-copy_column_comments(Oid viewid)
+set_column_comments(Oid viewid, const DmeshContract *contract)
 {
 	Relation	view = table_open(viewid, AccessShareLock);
 	Query	   *query = get_view_query(view);
@@ -152,30 +132,29 @@ copy_column_comments(Oid viewid)
 	foreach(lc, query->targetList)
 	{
 		TargetEntry *tle = lfirst_node(TargetEntry, lc);
-		char	   *comment;
+		char	   *comment = NULL;
 
-		if (tle->resjunk || !OidIsValid(tle->resorigtbl))
+		if (tle->resjunk || tle->resno > contract->nprops)
 			continue;
-		if (GetComment(viewid, RelationRelationId, tle->resno) != NULL)
-			continue;
-		comment = GetComment(tle->resorigtbl, RelationRelationId, tle->resorigcol);
-		if (comment != NULL)
-			CreateComments(viewid, RelationRelationId, tle->resno, comment);
+		comment = contract->props[tle->resno - 1].description;
+		if (comment == NULL && OidIsValid(tle->resorigtbl))
+			comment = GetComment(tle->resorigtbl, RelationRelationId, tle->resorigcol);
+		CreateComments(viewid, RelationRelationId, tle->resno, comment);
 	}
 	table_close(view, AccessShareLock);
 }
 
 void
-dmesh_set_port_comment(const DmeshProduct *product, const char *note)
+dmesh_set_port_comment(const DmeshProduct *product, int major, const char *note)
 {
-	int			major = dmesh_version_major(product->version);
 	Oid			relid = dmesh_port_relid(product, major);
+	DmeshContract *contract = dmesh_load_contract(product, NULL, major);
 
-	if (!OidIsValid(relid))
+	if (!OidIsValid(relid) || contract == NULL)
 		return;
 	CreateComments(relid, RelationRelationId, 0,
 				   psprintf("Data product %s, version %s, published by dmesh.%s%s",
-							dmesh_product_display(product), product->version,
+							dmesh_product_display(product), contract->version,
 							note ? " " : "", note ? note : ""));
 }
 
@@ -191,19 +170,20 @@ grant_statement(const char *qualified, Oid consumer, bool grant)
 }
 
 /*
- * Create or replace the view of the product's current major version, give
+ * Create or replace the view of the active contract's major version, give
  * it to the product's owner, apply the product's grants.  Returns the view.
  */
 Oid
 dmesh_publish_port(const DmeshProduct *product, bool *replaced)
 {
-	int			major = dmesh_version_major(product->version);
-	char	   *relname = dmesh_port_relation_name(product->name, major);
+	DmeshContract *contract = dmesh_load_contract(product, NULL, -1);
+	char	   *relname = dmesh_port_relation_name(product->name, contract->major);
 	char	   *qualified = port_qualified_name(product, relname);
-	char	   *body;
+	char	   *body = port_query(product, contract);
 	Oid			relid;
 	DmeshArgs	args;
 	uint64		ngrants;
+	bool		created = false;
 
 	if (!OidIsValid(get_namespace_oid(product->domain.schema_name, true)))
 		ereport(ERROR,
@@ -212,33 +192,33 @@ dmesh_publish_port(const DmeshProduct *product, bool *replaced)
 						product->domain.schema_name, product->domain.name),
 				 errhint("dmesh creates it with the domain; it must not be dropped.")));
 
-	body = OidIsValid(product->source_relid) ?
-		relation_source_sql(product->source_relid) : product->source_query;
-
 	relid = lookup_port_relation(product, relname);
 	*replaced = OidIsValid(relid);
-	if (*replaced)
-	{
-		if (get_rel_relkind(relid) != RELKIND_VIEW)
-			ereport(ERROR,
-					(errcode(ERRCODE_DUPLICATE_TABLE),
-					 errmsg("relation %s already exists and is not a published view", qualified)));
-		if (OidIsValid(product->source_relid))
-			check_columns_kept(product, relid, product->source_relid);
+	if (*replaced && get_rel_relkind(relid) != RELKIND_VIEW)
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_TABLE),
+				 errmsg("relation %s already exists and is not a published view", qualified)));
+	if (*replaced && replaceable(relid, product, contract))
 		dmesh_spi_utility(psprintf("CREATE OR REPLACE VIEW %s AS %s", qualified, body));
-	}
 	else
 	{
+		/* Columns move or go: build the view again, unless others use it. */
+		if (*replaced)
+		{
+			dmesh_check_no_dependents(product, relid, "rebuild");
+			dmesh_spi_utility(psprintf("DROP VIEW %s", qualified));
+		}
 		dmesh_spi_utility(psprintf("CREATE VIEW %s AS %s", qualified, body));
 		dmesh_spi_utility(psprintf("ALTER VIEW %s OWNER TO %s", qualified,
 								   quote_identifier(dmesh_role_name(product->owner))));
 		relid = lookup_port_relation(product, relname);
+		created = true;
 	}
 
 	dmesh_args_init(&args);
 	dmesh_arg_int8(&args, product->id);
-	dmesh_arg_int4(&args, major);
-	dmesh_arg_text(&args, product->version);
+	dmesh_arg_int4(&args, contract->major);
+	dmesh_arg_text(&args, contract->version);
 	dmesh_arg_text(&args, relname);
 	dmesh_spi_exec("INSERT INTO dmesh.output_port (product_id, major, version, relation_name)"
 				   " VALUES ($1, $2, $3, $4)"
@@ -247,44 +227,51 @@ dmesh_publish_port(const DmeshProduct *product, bool *replaced)
 				   "     status = 'active', updated_at = now(), retired_at = NULL",
 				   &args, SPI_OK_INSERT);
 
-	copy_column_comments(relid);
-	dmesh_set_port_comment(product, NULL);
+	set_column_comments(relid, contract);
+	dmesh_set_port_comment(product, contract->major, NULL);
 
-	dmesh_args_init(&args);
-	dmesh_arg_int8(&args, product->id);
-	ngrants = dmesh_spi_exec("SELECT consumer FROM dmesh.access_grant WHERE product_id = $1"
-							 " ORDER BY grant_id",
-							 &args, SPI_OK_SELECT);
-	if (ngrants > 0)
+	if (created)
 	{
-		SPITupleTable *grants = SPI_tuptable;
-
-		for (uint64 i = 0; i < ngrants; i++)
+		dmesh_args_init(&args);
+		dmesh_arg_int8(&args, product->id);
+		ngrants = dmesh_spi_exec("SELECT consumer FROM dmesh.access_grant WHERE product_id = $1"
+								 " ORDER BY grant_id",
+								 &args, SPI_OK_SELECT);
+		if (ngrants > 0)
 		{
-			bool		isnull;
-			Oid			consumer = DatumGetObjectId(SPI_getbinval(grants->vals[i], grants->tupdesc,
-																  1, &isnull));
+			SPITupleTable *grants = SPI_tuptable;
 
-			grant_statement(qualified, consumer, true);
+			for (uint64 i = 0; i < ngrants; i++)
+			{
+				bool		isnull;
+				Oid			consumer = DatumGetObjectId(SPI_getbinval(grants->vals[i],
+																	  grants->tupdesc,
+																	  1, &isnull));
+
+				grant_statement(qualified, consumer, true);
+			}
 		}
 	}
 	return relid;
 }
 
 /*
- * The names of the product's live (not retired) relations, by major
- * version, in a tuple table that survives later SPI calls.
+ * The names of the product's live (not retired) relations, of one major
+ * version (major >= 0) or all, by major version, in a tuple table that
+ * survives later SPI calls.
  */
 static uint64
-live_ports(const DmeshProduct *product, SPITupleTable **ports)
+live_ports(const DmeshProduct *product, int major, SPITupleTable **ports)
 {
 	DmeshArgs	args;
 	uint64		n;
 
 	dmesh_args_init(&args);
 	dmesh_arg_int8(&args, product->id);
-	n = dmesh_spi_exec("SELECT relation_name FROM dmesh.output_port"
-					   " WHERE product_id = $1 AND status <> 'retired' ORDER BY major",
+	dmesh_arg_int4(&args, major);
+	n = dmesh_spi_exec("SELECT relation_name, major FROM dmesh.output_port"
+					   " WHERE product_id = $1 AND status <> 'retired'"
+					   "   AND ($2 < 0 OR major = $2) ORDER BY major",
 					   &args, SPI_OK_SELECT);
 	*ports = SPI_tuptable;
 	return n;
@@ -297,7 +284,7 @@ void
 dmesh_apply_grant(const DmeshProduct *product, Oid consumer, bool grant)
 {
 	SPITupleTable *ports;
-	uint64		n = live_ports(product, &ports);
+	uint64		n = live_ports(product, -1, &ports);
 
 	for (uint64 i = 0; i < n; i++)
 	{
@@ -312,8 +299,8 @@ dmesh_apply_grant(const DmeshProduct *product, Oid consumer, bool grant)
  * Refuse to drop a published view that other objects depend on, naming
  * them (a plain DROP would suggest CASCADE, which dmesh never does).
  */
-static void
-check_no_dependents(const DmeshProduct *product, Oid relid)
+void
+dmesh_check_no_dependents(const DmeshProduct *product, Oid relid, const char *action)
 {
 	DmeshArgs	args;
 	uint64		n;
@@ -340,21 +327,22 @@ check_no_dependents(const DmeshProduct *product, Oid relid)
 						 dmesh_spi_text(i, 1), dmesh_qualified_relname(relid));
 	ereport(ERROR,
 			(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
-			 errmsg("cannot retire data product \"%s\" because other objects depend on its published relation",
-					dmesh_product_display(product)),
+			 errmsg("cannot %s the published relation of data product \"%s\" because other objects depend on it",
+					action, dmesh_product_display(product)),
 			 errdetail("%s", detail.data),
 			 errhint("Drop or change the dependent objects first.")));
 }
 
 /*
- * Drop every live relation of the product and mark its ports retired.
- * Appends the names of the dropped relations to "dropped" as a JSON array.
+ * Drop the live relations of the product (of one major version, or all
+ * when major < 0) and mark their ports retired.  Appends the names of the
+ * dropped relations to "dropped" as a JSON array.
  */
 int
-dmesh_drop_ports(const DmeshProduct *product, StringInfo dropped)
+dmesh_drop_ports(const DmeshProduct *product, int major, StringInfo dropped)
 {
 	SPITupleTable *ports;
-	uint64		n = live_ports(product, &ports);
+	uint64		n = live_ports(product, major, &ports);
 	DmeshArgs	args;
 	int			count = 0;
 
@@ -365,7 +353,7 @@ dmesh_drop_ports(const DmeshProduct *product, StringInfo dropped)
 												 SPI_getvalue(ports->vals[i], ports->tupdesc, 1));
 
 		if (OidIsValid(relid))
-			check_no_dependents(product, relid);
+			dmesh_check_no_dependents(product, relid, "drop");
 	}
 
 	appendStringInfoChar(dropped, '[');
@@ -386,9 +374,10 @@ dmesh_drop_ports(const DmeshProduct *product, StringInfo dropped)
 
 	dmesh_args_init(&args);
 	dmesh_arg_int8(&args, product->id);
+	dmesh_arg_int4(&args, major);
 	dmesh_spi_exec("UPDATE dmesh.output_port SET status = 'retired', retired_at = now(),"
 				   "       updated_at = now()"
-				   " WHERE product_id = $1 AND status <> 'retired'",
+				   " WHERE product_id = $1 AND status <> 'retired' AND ($2 < 0 OR major = $2)",
 				   &args, SPI_OK_UPDATE);
 	return count;
 }

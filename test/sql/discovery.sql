@@ -64,12 +64,15 @@ SELECT count(*) FROM dmesh.search('the');
 SELECT count(*) FROM dmesh.search(NULL);
 RESET ROLE;
 
--- The marketplace follows the source's columns after republication.
+-- The marketplace follows the contract: a new source column shows once a
+-- contract version publishes it.
 ALTER TABLE disc_src.vehicles ADD COLUMN fuel text;
 COMMENT ON COLUMN disc_src.vehicles.fuel IS 'Diesel, petrol or electric';
+SELECT product FROM dmesh.search('electric');
 SET ROLE disc_team;
-SELECT dmesh.publish_data_product('disc_fleet.vehicles') IS NOT NULL AS republished;
+SELECT dmesh.set_contract('disc_fleet.vehicles',
+       jsonb_set(dmesh.derive_contract('disc_fleet.vehicles'), '{version}', '"1.1.0"')) > 0 AS contract_set;
 RESET ROLE;
-SELECT c->>'name' AS name, c->>'description' AS description
+SELECT version, c->>'name' AS name, c->>'description' AS description
   FROM dmesh.marketplace, jsonb_array_elements(columns) c WHERE product = 'vehicles';
 SELECT product FROM dmesh.search('electric');

@@ -27,19 +27,19 @@ SELECT o.major, o.version, o.relation_name, o.status, o.retired_at IS NULL AS li
  WHERE p.name = 'trips';
 SELECT status, published_at IS NOT NULL AS has_published_at FROM dmesh.data_product WHERE name = 'trips';
 
--- Publishing again picks up a new source column and keeps the old ones.
+-- The published relation follows the contract, not the source: a new
+-- source column appears once a contract version includes it.
 ALTER TABLE life_src.trips ADD COLUMN driver text;
 SET ROLE life_dev;
 SELECT dmesh.publish_data_product('life.trips');
 SELECT * FROM dmesh_life.trips_v1 ORDER BY id;
+SELECT dmesh.set_contract('life.trips',
+       jsonb_set(dmesh.derive_contract('life.trips'), '{version}', '"1.1.0"')) > 0 AS contract_set;
+SELECT * FROM dmesh_life.trips_v1 ORDER BY id;
 RESET ROLE;
 
--- A change that would drop or retype a published column is refused.
+-- A change that would break the contract is refused (the DDL gate).
 ALTER TABLE life_src.trips RENAME COLUMN driver TO chauffeur;
-SET ROLE life_dev;
-SELECT dmesh.publish_data_product('life.trips');
-RESET ROLE;
-ALTER TABLE life_src.trips RENAME COLUMN chauffeur TO driver;
 
 -- Deprecation: still queryable, reason and sunset recorded, comment says so.
 SET ROLE life_dev;

@@ -1,0 +1,557 @@
+/*-------------------------------------------------------------------------
+ *
+ * contract.c
+ *		Checking a contract document and compiling it.
+ *
+ * A contract is a JSON document in the shape of the Open Data Contract
+ * Standard (ODCS) v3.0.x or v3.1.x.  dmesh checks the parts it uses and
+ * keeps every other field as written.  An error names the path of the
+ * offending value and the problem, e.g.
+ *		schema[0].properties[2].logicalType: unknown type "strng"
+ *
+ * A data product's contract describes exactly one object (the product's
+ * relation); each of its properties is a published column.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_collation.h"
+#include "catalog/pg_type.h"
+#include "mb/pg_wchar.h"
+#include "regex/regex.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/numeric.h"
+#include "utils/typcache.h"
+
+#include "dmesh.h"
+
+static const char *const logical_types[] = {
+	"string", "integer", "number", "boolean", "date", "timestamp", "time",
+	"object", "array", "map"
+};
+
+static const char *const sla_units[] = {
+	"s", "sec", "second", "seconds", "m", "min", "minute", "minutes",
+	"h", "hr", "hour", "hours", "d", "day", "days", "w", "week", "weeks",
+	"mo", "month", "months", "y", "yr", "year", "years"
+};
+
+static void
+contract_error(const char *path, const char *problem)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("%s: %s", path, problem)));
+}
+
+/* ----------------------------------------------------------------
+ * Access to jsonb containers
+ * ----------------------------------------------------------------
+ */
+
+JsonbValue *
+dmesh_json_get(JsonbContainer *container, const char *key)
+{
+	if (container == NULL || !JsonContainerIsObject(container))
+		return NULL;
+	return getKeyJsonValueFromContainer(container, key, strlen(key), NULL);
+}
+
+static bool
+is_object(JsonbValue *v)
+{
+	return v && v->type == jbvBinary && JsonContainerIsObject(v->val.binary.data);
+}
+
+static bool
+is_array(JsonbValue *v)
+{
+	return v && v->type == jbvBinary && JsonContainerIsArray(v->val.binary.data) &&
+		!JsonContainerIsScalar(v->val.binary.data);
+}
+
+static const char *
+json_type_name(JsonbValue *v)
+{
+	switch (v->type)
+	{
+		case jbvNull:
+			return "null";
+		case jbvString:
+			return "a string";
+		case jbvNumeric:
+			return "a number";
+		case jbvBool:
+			return "a boolean";
+		case jbvBinary:
+			return JsonContainerIsObject(v->val.binary.data) ? "an object" : "an array";
+		default:
+			return "a value";
+	}
+}
+
+static void
+wrong_type(const char *path, JsonbValue *v, const char *expected)
+{
+	contract_error(path, psprintf("must be %s, not %s", expected, json_type_name(v)));
+}
+
+/* A string member, or NULL if absent; wrong types are errors. */
+static char *
+opt_string(JsonbContainer *obj, const char *key, const char *path)
+{
+	JsonbValue *v = dmesh_json_get(obj, key);
+
+	if (v == NULL || v->type == jbvNull)
+		return NULL;
+	if (v->type != jbvString)
+		wrong_type(psprintf("%s%s", path, key), v, "a string");
+	return pnstrdup(v->val.string.val, v->val.string.len);
+}
+
+static char *
+req_string(JsonbContainer *obj, const char *key, const char *path)
+{
+	char	   *s = opt_string(obj, key, path);
+
+	if (s == NULL)
+		contract_error(psprintf("%s%s", path, key), "is required");
+	if (s[0] == '\0')
+		contract_error(psprintf("%s%s", path, key), "must not be empty");
+	return s;
+}
+
+char *
+dmesh_json_text(JsonbContainer *container, const char *key)
+{
+	JsonbValue *v = dmesh_json_get(container, key);
+
+	if (v == NULL || v->type != jbvString)
+		return NULL;
+	return pnstrdup(v->val.string.val, v->val.string.len);
+}
+
+static bool
+opt_bool(JsonbContainer *obj, const char *key, const char *path)
+{
+	JsonbValue *v = dmesh_json_get(obj, key);
+
+	if (v == NULL || v->type == jbvNull)
+		return false;
+	if (v->type != jbvBool)
+		wrong_type(psprintf("%s%s", path, key), v, "true or false");
+	return v->val.boolean;
+}
+
+static JsonbContainer *
+opt_container(JsonbContainer *obj, const char *key, const char *path, bool array)
+{
+	JsonbValue *v = dmesh_json_get(obj, key);
+
+	if (v == NULL || v->type == jbvNull)
+		return NULL;
+	if (array ? !is_array(v) : !is_object(v))
+		wrong_type(psprintf("%s%s", path, key), v, array ? "an array" : "an object");
+	return v->val.binary.data;
+}
+
+static void
+check_string_array(JsonbContainer *obj, const char *key, const char *path)
+{
+	JsonbContainer *arr = opt_container(obj, key, path, true);
+
+	if (arr == NULL)
+		return;
+	for (uint32 i = 0; i < JsonContainerSize(arr); i++)
+	{
+		JsonbValue *v = getIthJsonbValueFromContainer(arr, i);
+
+		if (v->type != jbvString)
+			wrong_type(psprintf("%s%s[%u]", path, key, i), v, "a string");
+	}
+}
+
+static void
+check_nonnegative_integer(JsonbContainer *obj, const char *key, const char *path)
+{
+	JsonbValue *v = dmesh_json_get(obj, key);
+
+	if (v == NULL || v->type == jbvNull)
+		return;
+	if (v->type != jbvNumeric ||
+		!DatumGetBool(DirectFunctionCall2(numeric_eq, NumericGetDatum(v->val.numeric),
+										  DirectFunctionCall1(numeric_floor,
+															  NumericGetDatum(v->val.numeric)))) ||
+		numeric_is_nan(v->val.numeric) ||
+		DatumGetInt32(DirectFunctionCall2(numeric_cmp, NumericGetDatum(v->val.numeric),
+										  NumericGetDatum(int64_to_numeric(0)))) < 0)
+		contract_error(psprintf("%s%s", path, key), "must be a non-negative integer");
+}
+
+/* ----------------------------------------------------------------
+ * Versions and types
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * MAJOR.MINOR.PATCH, each without leading zeros.  Pre-release and build
+ * suffixes are not accepted.
+ */
+bool
+dmesh_semver_parse(const char *text, int *major, int *minor, int *patch)
+{
+	int		   *parts[3] = {major, minor, patch};
+	const char *p = text;
+
+	for (int i = 0; i < 3; i++)
+	{
+		long		n = 0;
+		const char *start = p;
+
+		if (!isdigit((unsigned char) *p))
+			return false;
+		while (isdigit((unsigned char) *p))
+		{
+			n = n * 10 + (*p - '0');
+			if (n > PG_INT32_MAX)
+				return false;
+			p++;
+		}
+		if (p - start > 1 && *start == '0')
+			return false;
+		*parts[i] = (int) n;
+		if (i < 2 && *p++ != '.')
+			return false;
+	}
+	return *p == '\0';
+}
+
+int
+dmesh_semver_cmp(const DmeshContract *a, const DmeshContract *b)
+{
+	if (a->major != b->major)
+		return a->major < b->major ? -1 : 1;
+	if (a->minor != b->minor)
+		return a->minor < b->minor ? -1 : 1;
+	if (a->patch != b->patch)
+		return a->patch < b->patch ? -1 : 1;
+	return 0;
+}
+
+/*
+ * Does a column of type typid carry values of the logical type?  Domains
+ * are judged by their base type.
+ */
+bool
+dmesh_logical_accepts(const char *logical, Oid typid)
+{
+	Oid			base = getBaseType(typid);
+	char		category;
+	bool		preferred;
+
+	get_type_category_preferred(base, &category, &preferred);
+
+	if (strcmp(logical, "string") == 0)
+		return category == TYPCATEGORY_STRING || category == TYPCATEGORY_ENUM ||
+			category == TYPCATEGORY_NETWORK || category == TYPCATEGORY_BITSTRING ||
+			base == UUIDOID || base == XMLOID || base == BYTEAOID ||
+			base == INTERVALOID;
+	if (strcmp(logical, "integer") == 0)
+		return base == INT2OID || base == INT4OID || base == INT8OID;
+	if (strcmp(logical, "number") == 0)
+		return base == INT2OID || base == INT4OID || base == INT8OID ||
+			base == NUMERICOID || base == FLOAT4OID || base == FLOAT8OID ||
+			base == MONEYOID;
+	if (strcmp(logical, "boolean") == 0)
+		return base == BOOLOID;
+	if (strcmp(logical, "date") == 0)
+		return base == DATEOID;
+	if (strcmp(logical, "timestamp") == 0)
+		return base == TIMESTAMPOID || base == TIMESTAMPTZOID;
+	if (strcmp(logical, "time") == 0)
+		return base == TIMEOID || base == TIMETZOID;
+	if (strcmp(logical, "object") == 0)
+		return base == JSONOID || base == JSONBOID || category == TYPCATEGORY_COMPOSITE;
+	if (strcmp(logical, "array") == 0)
+		return base == JSONOID || base == JSONBOID || category == TYPCATEGORY_ARRAY;
+	if (strcmp(logical, "map") == 0)
+		return base == JSONOID || base == JSONBOID ||
+			strcmp(format_type_be(base), "hstore") == 0;
+	return false;
+}
+
+/*
+ * The logical type a derived contract gives to a column type.
+ */
+const char *
+dmesh_logical_for(Oid typid)
+{
+	static const char *const order[] = {
+		"integer", "number", "boolean", "date", "timestamp", "time", "array", "object"
+	};
+
+	for (int i = 0; i < lengthof(order); i++)
+		if (dmesh_logical_accepts(order[i], typid))
+			return order[i];
+	return "string";
+}
+
+/* ----------------------------------------------------------------
+ * Checking the document
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * A pattern must compile as a PostgreSQL (POSIX advanced) regular
+ * expression.  pg_regcomp reports errors by return code, not ereport.
+ */
+void
+dmesh_check_regex(const char *pattern, const char *path)
+{
+	int			len = strlen(pattern);
+	pg_wchar   *wide = palloc((len + 1) * sizeof(pg_wchar));
+	int			wlen = pg_mb2wchar_with_len(pattern, wide, len);
+	regex_t		re;
+	int			rc = pg_regcomp(&re, wide, wlen, REG_ADVANCED, DEFAULT_COLLATION_OID);
+
+	if (rc != REG_OKAY)
+	{
+		char		msg[256];
+
+		pg_regerror(rc, &re, msg, sizeof(msg));
+		contract_error(path, psprintf("invalid regular expression: %s", msg));
+	}
+	pg_regfree(&re);
+	pfree(wide);
+}
+
+static void
+check_logical_type_options(JsonbContainer *prop, const char *path)
+{
+	JsonbContainer *opts = opt_container(prop, "logicalTypeOptions", path, false);
+	char	   *opath = psprintf("%slogicalTypeOptions.", path);
+	static const char *const bounds[] = {
+		"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"
+	};
+	char	   *pattern;
+
+	if (opts == NULL)
+		return;
+	check_nonnegative_integer(opts, "minLength", opath);
+	check_nonnegative_integer(opts, "maxLength", opath);
+	check_nonnegative_integer(opts, "minItems", opath);
+	check_nonnegative_integer(opts, "maxItems", opath);
+	(void) opt_string(opts, "format", opath);
+
+	pattern = opt_string(opts, "pattern", opath);
+	if (pattern != NULL)
+		dmesh_check_regex(pattern, psprintf("%spattern", opath));
+
+	/*
+	 * Bounds are numbers, or strings for dates and times; ODCS v3.0 writes
+	 * the exclusive ones as booleans qualifying minimum and maximum.
+	 */
+	for (int i = 0; i < lengthof(bounds); i++)
+	{
+		JsonbValue *v = dmesh_json_get(opts, bounds[i]);
+
+		if (v == NULL || v->type == jbvNull || v->type == jbvNumeric || v->type == jbvString)
+			continue;
+		if (v->type == jbvBool && i >= 2)
+			continue;
+		wrong_type(psprintf("%s%s", opath, bounds[i]), v,
+				   i >= 2 ? "a number, a string or a boolean" : "a number or a string");
+	}
+}
+
+static void
+check_property(JsonbValue *value, const char *path, DmeshProperty *out)
+{
+	JsonbContainer *prop = value->val.binary.data;
+	bool		known = false;
+
+	out->json = value;
+	out->name = req_string(prop, "name", path);
+	out->column = opt_string(prop, "physicalName", path);
+	if (out->column == NULL)
+		out->column = out->name;
+	out->logical_type = req_string(prop, "logicalType", path);
+	for (int i = 0; i < lengthof(logical_types); i++)
+		if (strcmp(out->logical_type, logical_types[i]) == 0)
+			known = true;
+	if (!known)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%slogicalType: unknown type \"%s\"", path, out->logical_type),
+				 errhint("Logical types are string, integer, number, boolean, date, timestamp, time, object, array and map.")));
+	out->physical_type = opt_string(prop, "physicalType", path);
+	out->description = opt_string(prop, "description", path);
+	out->classification = opt_string(prop, "classification", path);
+	out->required = opt_bool(prop, "required", path);
+	out->unique = opt_bool(prop, "unique", path);
+	out->primary_key = opt_bool(prop, "primaryKey", path);
+	(void) opt_container(prop, "examples", path, true);
+	(void) opt_container(prop, "quality", path, true);
+	(void) opt_container(prop, "enum", path, true);
+	check_string_array(prop, "tags", path);
+	check_logical_type_options(prop, path);
+}
+
+static void
+check_quality_list(JsonbContainer *parent, const char *path)
+{
+	JsonbContainer *rules = opt_container(parent, "quality", path, true);
+
+	if (rules == NULL)
+		return;
+	for (uint32 i = 0; i < JsonContainerSize(rules); i++)
+	{
+		JsonbValue *rule = getIthJsonbValueFromContainer(rules, i);
+
+		if (!is_object(rule))
+			wrong_type(psprintf("%squality[%u]", path, i), rule, "an object");
+	}
+}
+
+static void
+check_sla(JsonbContainer *doc)
+{
+	JsonbContainer *sla = opt_container(doc, "slaProperties", "", true);
+
+	if (sla == NULL)
+		return;
+	for (uint32 i = 0; i < JsonContainerSize(sla); i++)
+	{
+		JsonbValue *item = getIthJsonbValueFromContainer(sla, i);
+		char	   *path = psprintf("slaProperties[%u].", i);
+		char	   *property;
+		char	   *unit;
+		JsonbValue *value;
+		bool		known = false;
+
+		if (!is_object(item))
+			wrong_type(psprintf("slaProperties[%u]", i), item, "an object");
+		property = req_string(item->val.binary.data, "property", path);
+		(void) opt_string(item->val.binary.data, "element", path);
+		if (strcmp(property, "freshness") != 0 && strcmp(property, "latency") != 0)
+			continue;
+
+		/* Freshness and latency are durations dmesh will watch. */
+		value = dmesh_json_get(item->val.binary.data, "value");
+		if (value == NULL || value->type != jbvNumeric)
+			contract_error(psprintf("%svalue", path),
+						   psprintf("%s needs a numeric value", property));
+		unit = req_string(item->val.binary.data, "unit", path);
+		for (int j = 0; j < lengthof(sla_units); j++)
+			if (strcmp(unit, sla_units[j]) == 0)
+				known = true;
+		if (!known)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%sunit: unknown unit \"%s\"", path, unit),
+					 errhint("Units are s, m, h, d, w, mo and y, or their long forms (seconds, minutes, hours, days, weeks, months, years).")));
+	}
+}
+
+/*
+ * Check a contract document and compile what dmesh uses of it.
+ */
+DmeshContract *
+dmesh_contract_compile(Jsonb *doc)
+{
+	DmeshContract *c = palloc0(sizeof(DmeshContract));
+	JsonbContainer *root = &doc->root;
+	JsonbContainer *schema;
+	JsonbContainer *props;
+	JsonbContainer *description;
+	JsonbValue *object;
+	char	   *api_version;
+	char	   *kind;
+	int			a,
+				b,
+				d;
+
+	c->doc = doc;
+	if (!JsonContainerIsObject(root))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a contract must be a mapping (a JSON object)")));
+
+	api_version = req_string(root, "apiVersion", "");
+	if (strncmp(api_version, "v3.", 3) != 0 ||
+		!dmesh_semver_parse(api_version + 1, &a, &b, &d) || a != 3 || b > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("apiVersion: unsupported version \"%s\"", api_version),
+				 errhint("dmesh reads Open Data Contract Standard v3.0.x and v3.1.x contracts.")));
+	kind = req_string(root, "kind", "");
+	if (strcmp(kind, "DataContract") != 0)
+		contract_error("kind", psprintf("must be \"DataContract\", not \"%s\"", kind));
+	(void) req_string(root, "id", "");
+	c->version = req_string(root, "version", "");
+	if (!dmesh_semver_parse(c->version, &c->major, &c->minor, &c->patch))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("version: \"%s\" is not a semantic version", c->version),
+				 errhint("Write it as MAJOR.MINOR.PATCH, for example \"1.2.0\".")));
+	c->status = req_string(root, "status", "");
+	(void) opt_string(root, "name", "");
+	(void) opt_string(root, "domain", "");
+	(void) opt_string(root, "dataProduct", "");
+	(void) opt_string(root, "tenant", "");
+	check_string_array(root, "tags", "");
+
+	description = opt_container(root, "description", "", false);
+	if (description != NULL)
+	{
+		(void) opt_string(description, "purpose", "description.");
+		(void) opt_string(description, "usage", "description.");
+		(void) opt_string(description, "limitations", "description.");
+	}
+	check_sla(root);
+
+	schema = opt_container(root, "schema", "", true);
+	if (schema == NULL)
+		contract_error("schema", "is required");
+	if (JsonContainerSize(schema) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("schema: a data product's contract describes exactly one object, found %u",
+						JsonContainerSize(schema)),
+				 errdetail("The object describes the product's published relation.")));
+	object = getIthJsonbValueFromContainer(schema, 0);
+	if (!is_object(object))
+		wrong_type("schema[0]", object, "an object");
+	c->object = object->val.binary.data;
+	c->object_json = object;
+	c->object_name = req_string(c->object, "name", "schema[0].");
+	c->physical_name = opt_string(c->object, "physicalName", "schema[0].");
+	(void) opt_string(c->object, "description", "schema[0].");
+	check_quality_list(c->object, "schema[0].");
+
+	props = opt_container(c->object, "properties", "schema[0].", true);
+	c->nprops = props ? JsonContainerSize(props) : 0;
+	c->props = palloc0(sizeof(DmeshProperty) * Max(c->nprops, 1));
+	for (int i = 0; i < c->nprops; i++)
+	{
+		JsonbValue *prop = getIthJsonbValueFromContainer(props, i);
+		char	   *path = psprintf("schema[0].properties[%d].", i);
+
+		if (!is_object(prop))
+			wrong_type(psprintf("schema[0].properties[%d]", i), prop, "an object");
+		check_property(prop, path, &c->props[i]);
+		check_quality_list(prop->val.binary.data, path);
+		for (int j = 0; j < i; j++)
+		{
+			if (strcmp(c->props[j].name, c->props[i].name) == 0)
+				contract_error(psprintf("%sname", path),
+							   psprintf("property \"%s\" is listed twice", c->props[i].name));
+			if (strcmp(c->props[j].column, c->props[i].column) == 0)
+				contract_error(psprintf("%sphysicalName", path),
+							   psprintf("column \"%s\" is mapped twice", c->props[i].column));
+		}
+	}
+	return c;
+}

@@ -1,0 +1,274 @@
+/*-------------------------------------------------------------------------
+ *
+ * contract_store.c
+ *		dmesh.contract: every accepted version of every product's contract,
+ *		and the contract dmesh derives from a source.
+ *
+ * The active contract of a product is its highest version.  The contract
+ * serving a published major version is the highest version of that major.
+ * Version numbers, status and the major/minor/patch columns are generated
+ * from the document itself, so they cannot disagree with it.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/table.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
+#include "commands/comment.h"
+#include "executor/spi.h"
+#include "utils/builtins.h"
+#include "utils/json.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/syscache.h"
+
+#include "dmesh.h"
+
+/*
+ * The product's contract: a given version, else the highest of a given
+ * major (major >= 0), else the highest of all.  NULL if there is none.
+ */
+DmeshContract *
+dmesh_load_contract(const DmeshProduct *product, const char *version, int major)
+{
+	DmeshArgs	args;
+	StringInfoData sql;
+	bool		isnull;
+	Jsonb	   *doc;
+	DmeshContract *contract;
+
+	dmesh_args_init(&args);
+	dmesh_arg_int8(&args, product->id);
+	initStringInfo(&sql);
+	appendStringInfoString(&sql, "SELECT document, derived FROM dmesh.contract WHERE product_id = $1");
+	if (version != NULL)
+	{
+		appendStringInfoString(&sql, " AND version = $2");
+		dmesh_arg_text(&args, version);
+	}
+	else if (major >= 0)
+	{
+		appendStringInfoString(&sql, " AND major = $2");
+		dmesh_arg_int4(&args, major);
+	}
+	appendStringInfoString(&sql, " ORDER BY major DESC, minor DESC, patch DESC LIMIT 1");
+	if (dmesh_spi_exec(sql.data, &args, SPI_OK_SELECT) == 0)
+		return NULL;
+
+	doc = DatumGetJsonbPCopy(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
+										   &isnull));
+	contract = dmesh_contract_compile(doc);
+	contract->derived = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
+												   SPI_tuptable->tupdesc, 2, &isnull));
+	return contract;
+}
+
+/*
+ * Record an accepted contract; it becomes the product's active version.
+ */
+int64
+dmesh_store_contract(const DmeshProduct *product, DmeshContract *contract, Oid caller)
+{
+	DmeshArgs	args;
+	int64		contract_id;
+
+	dmesh_args_init(&args);
+	dmesh_arg_int8(&args, product->id);
+	dmesh_arg_datum(&args, JSONBOID, JsonbPGetDatum(contract->doc), false);
+	dmesh_arg_datum(&args, BOOLOID, BoolGetDatum(contract->derived), false);
+	dmesh_arg_text(&args, dmesh_role_name(caller));
+	dmesh_spi_exec("INSERT INTO dmesh.contract (product_id, document, derived, set_by)"
+				   " VALUES ($1, $2, $3, $4) RETURNING contract_id",
+				   &args, SPI_OK_INSERT_RETURNING);
+	contract_id = dmesh_spi_int8(0, 1);
+
+	dmesh_args_init(&args);
+	dmesh_arg_int8(&args, product->id);
+	dmesh_arg_text(&args, contract->version);
+	dmesh_spi_exec("UPDATE dmesh.data_product SET version = $2, updated_at = now()"
+				   " WHERE product_id = $1",
+				   &args, SPI_OK_UPDATE);
+	return contract_id;
+}
+
+/* ----------------------------------------------------------------
+ * Deriving a contract from a source
+ * ----------------------------------------------------------------
+ */
+
+static void
+json_member(StringInfo buf, const char *key, const char *value)
+{
+	appendStringInfoString(buf, ", ");
+	escape_json(buf, key);
+	appendStringInfoString(buf, ": ");
+	escape_json(buf, value);
+}
+
+/*
+ * Key positions of unique indexes: primary key positions (1-based, 0 if
+ * none) and single-column uniqueness, indexed by attribute number.
+ */
+static void
+key_columns(Oid relid, int natts, int *pk_position, bool *unique)
+{
+	DmeshArgs	args;
+	uint64		n;
+
+	dmesh_args_init(&args);
+	dmesh_arg_oid(&args, OIDOID, relid);
+	n = dmesh_spi_exec("SELECT indisprimary, indkey::int2[]::text FROM pg_index"
+					   " WHERE indrelid = $1 AND indisunique AND indpred IS NULL"
+					   "   AND indexprs IS NULL ORDER BY indisprimary DESC, indexrelid",
+					   &args, SPI_OK_SELECT);
+	for (uint64 i = 0; i < n; i++)
+	{
+		bool		primary = strcmp(dmesh_spi_text(i, 1), "t") == 0;
+		char	   *keys = dmesh_spi_text(i, 2);
+		int			attnums[INDEX_MAX_KEYS];
+		int			nkeys = 0;
+		char	   *p = strchr(keys, '{') + 1;	/* "[0:n]={a,b}": int2vector starts at 0 */
+
+		while (*p && *p != '}' && nkeys < INDEX_MAX_KEYS)
+		{
+			attnums[nkeys++] = (int) strtol(p, &p, 10);
+			if (*p == ',')
+				p++;
+		}
+		for (int k = 0; k < nkeys; k++)
+		{
+			if (attnums[k] < 1 || attnums[k] > natts)
+				continue;
+			if (primary)
+				pk_position[attnums[k] - 1] = k + 1;
+			if (nkeys == 1)
+				unique[attnums[k] - 1] = true;
+		}
+	}
+}
+
+static const char *
+object_physical_type(Oid relid)
+{
+	if (!OidIsValid(relid))
+		return "view";
+	switch (get_rel_relkind(relid))
+	{
+		case RELKIND_VIEW:
+			return "view";
+		case RELKIND_MATVIEW:
+			return "materializedView";
+		case RELKIND_FOREIGN_TABLE:
+			return "foreignTable";
+		default:
+			return "table";
+	}
+}
+
+/*
+ * The contract dmesh writes for a product that comes without one: version
+ * 1.0.0, the source's columns in order with their types, NOT NULL as
+ * required, primary and unique keys, column comments as descriptions, the
+ * product's description as purpose.  With a published relation, its
+ * columns are described instead (what consumers see now).  Runs in a
+ * privileged section, so types outside pg_catalog come out
+ * schema-qualified.
+ */
+Jsonb *
+dmesh_derive_document(const char *domain, const char *product, const char *description,
+					  const DmeshSource *source, Oid owner, Oid published)
+{
+	DmeshProduct fake = {0};
+	TupleDesc	desc;
+	Oid			commented = source->relid;
+	StringInfoData buf;
+	int		   *pk_position;
+	bool	   *unique;
+	char	   *comment = NULL;
+	bool		first = true;
+
+	fake.source_relid = source->relid;
+	fake.source_query = source->query;
+	fake.owner = owner;
+	if (OidIsValid(published))
+	{
+		/* Describe what consumers see: the published relation's columns. */
+		Relation	rel = table_open(published, AccessShareLock);
+
+		desc = CreateTupleDescCopy(RelationGetDescr(rel));
+		table_close(rel, AccessShareLock);
+		commented = published;
+	}
+	else
+		desc = dmesh_source_tupdesc(&fake);
+	/* A source that is gone leaves a contract without properties. */
+	if (desc == NULL)
+		desc = CreateTemplateTupleDesc(0);
+
+	pk_position = palloc0(sizeof(int) * Max(desc->natts, 1));
+	unique = palloc0(sizeof(bool) * Max(desc->natts, 1));
+	if (OidIsValid(source->relid) && SearchSysCacheExists1(RELOID, ObjectIdGetDatum(source->relid)))
+	{
+		if (!OidIsValid(published))
+			key_columns(source->relid, desc->natts, pk_position, unique);
+		comment = GetComment(source->relid, RelationRelationId, 0);
+	}
+	else
+		commented = InvalidOid;
+
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, "{\"apiVersion\": \"v3.0.2\", \"kind\": \"DataContract\"");
+	json_member(&buf, "id", psprintf("urn:dmesh:%s:%s", domain, product));
+	json_member(&buf, "name", product);
+	json_member(&buf, "version", "1.0.0");
+	json_member(&buf, "status", "active");
+	json_member(&buf, "domain", domain);
+	json_member(&buf, "dataProduct", product);
+	if (description != NULL)
+	{
+		appendStringInfoString(&buf, ", \"description\": {\"purpose\": ");
+		escape_json(&buf, description);
+		appendStringInfoChar(&buf, '}');
+	}
+	appendStringInfoString(&buf, ", \"schema\": [{\"name\": ");
+	escape_json(&buf, product);
+	if (OidIsValid(commented) && OidIsValid(source->relid))
+		json_member(&buf, "physicalName", dmesh_qualified_relname(source->relid));
+	json_member(&buf, "physicalType", object_physical_type(source->relid));
+	json_member(&buf, "logicalType", "object");
+	if (comment != NULL)
+		json_member(&buf, "description", comment);
+	appendStringInfoString(&buf, ", \"properties\": [");
+
+	for (int i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+		char	   *colcomment;
+
+		if (att->attisdropped)
+			continue;
+		appendStringInfoString(&buf, first ? "{\"name\": " : ", {\"name\": ");
+		first = false;
+		escape_json(&buf, NameStr(att->attname));
+		json_member(&buf, "logicalType", dmesh_logical_for(att->atttypid));
+		json_member(&buf, "physicalType",
+					format_type_with_typemod(att->atttypid, att->atttypmod));
+		if (att->attnotnull)
+			appendStringInfoString(&buf, ", \"required\": true");
+		if (unique[i])
+			appendStringInfoString(&buf, ", \"unique\": true");
+		if (pk_position[i] > 0)
+			appendStringInfo(&buf, ", \"primaryKey\": true, \"primaryKeyPosition\": %d",
+							 pk_position[i]);
+		colcomment = OidIsValid(commented) ?
+			GetComment(commented, RelationRelationId, att->attnum) : NULL;
+		if (colcomment != NULL)
+			json_member(&buf, "description", colcomment);
+		appendStringInfoChar(&buf, '}');
+	}
+	appendStringInfoString(&buf, "]}]}");
+
+	return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data)));
+}

@@ -1,0 +1,224 @@
+/*-------------------------------------------------------------------------
+ *
+ * gate.c
+ *		The DDL gate: event triggers that keep published products true to
+ *		their contracts.
+ *
+ * dmesh.ddl_gate (ddl_command_end) looks at the relations the command
+ * changed.  If one is the source or a live published relation of a
+ * published or deprecated product, the product must still match its
+ * active contract (and each live relation the contract of its major
+ * version) after the command; otherwise the command fails, in the same
+ * transaction, naming the product, the contract version and the columns.
+ * dmesh.drop_gate (sql_drop) refuses to drop such a source or relation.
+ * A product whose gate is 'warn' lets the command through with a warning
+ * and a 'contract_breach' event.
+ *
+ * For everything else the gate is silent: one catalog query per command,
+ * nothing printed.  It stands aside while an extension script runs and
+ * while dmesh itself runs DDL (dmesh.internal_ddl).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "commands/event_trigger.h"
+#include "commands/extension.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "tcop/cmdtag.h"
+#include "utils/builtins.h"
+
+#include "dmesh.h"
+
+PG_FUNCTION_INFO_V1(dmesh_ddl_gate);
+PG_FUNCTION_INFO_V1(dmesh_drop_gate);
+
+/* Live products whose source or published relation the command changed. */
+#define CHANGED_PRODUCTS \
+	"WITH changed AS (" \
+	"  SELECT objid FROM pg_event_trigger_ddl_commands()" \
+	"   WHERE classid = 'pg_class'::regclass)" \
+	"SELECT d.name, p.name FROM dmesh.data_product p" \
+	"  JOIN dmesh.domain d ON d.domain_id = p.domain_id" \
+	" WHERE p.status IN ('published', 'deprecated')" \
+	"   AND (p.source_relation IN (SELECT objid FROM changed)" \
+	"        OR EXISTS (SELECT 1 FROM dmesh.output_port o" \
+	"                     JOIN pg_namespace n ON n.nspname = d.schema_name" \
+	"                     JOIN pg_class r ON r.relnamespace = n.oid" \
+	"                                    AND r.relname = o.relation_name" \
+	"                    WHERE o.product_id = p.product_id AND o.status <> 'retired'" \
+	"                      AND r.oid IN (SELECT objid FROM changed)))" \
+	" ORDER BY 1, 2"
+
+/* Sources and live published relations of live products that were dropped. */
+#define DROPPED_PRODUCTS \
+	"WITH dropped AS (" \
+	"  SELECT objid, schema_name, object_name, object_identity" \
+	"    FROM pg_event_trigger_dropped_objects()" \
+	"   WHERE classid = 'pg_class'::regclass AND objsubid = 0)" \
+	"SELECT d.name, p.name, x.object_identity, 'the source'" \
+	"  FROM dropped x JOIN dmesh.data_product p ON p.source_relation = x.objid" \
+	"  JOIN dmesh.domain d ON d.domain_id = p.domain_id" \
+	" WHERE p.status IN ('published', 'deprecated')" \
+	"UNION ALL " \
+	"SELECT d.name, p.name, x.object_identity, 'a published relation'" \
+	"  FROM dropped x JOIN dmesh.domain d ON d.schema_name = x.schema_name" \
+	"  JOIN dmesh.output_port o ON o.relation_name = x.object_name AND o.status <> 'retired'" \
+	"  JOIN dmesh.data_product p ON p.product_id = o.product_id AND p.domain_id = d.domain_id" \
+	" WHERE p.status IN ('published', 'deprecated')" \
+	" ORDER BY 1, 2, 3"
+
+static bool
+gate_stands_aside(FunctionCallInfo fcinfo)
+{
+	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_EVENT_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"%s\" must be fired by an event trigger",
+						"dmesh gate")));
+	return dmesh_internal_ddl || creating_extension;
+}
+
+/*
+ * Refuse the command (gate 'enforce') or let it through with a warning and
+ * a contract_breach event (gate 'warn').
+ */
+static void
+gate_report(Oid caller, const DmeshProduct *product, const char *version,
+			const char *command, const char *what, const char *detail)
+{
+	char	   *display = dmesh_product_display(product);
+
+	if (strcmp(product->gate, "warn") == 0)
+	{
+		DmeshJson	details;
+
+		ereport(WARNING,
+				(errmsg("%s breaks the contract of data product \"%s\"", command, display),
+				 errdetail("Contract version %s:\n%s", version, detail),
+				 errhint("The product's contract gate is 'warn': the change is recorded as a contract breach.")));
+		dmesh_json_init(&details);
+		dmesh_json_str(&details, "command", command);
+		dmesh_json_str(&details, "what", what);
+		dmesh_json_str(&details, "contract_version", version);
+		dmesh_json_str(&details, "problems", detail);
+		dmesh_log_event(caller, "contract_breach", "data_product", display,
+						product->domain.id, product->id, dmesh_json_finish(&details));
+		return;
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
+			 errmsg("%s would break the contract of data product \"%s\"", command, display),
+			 errdetail("Contract version %s:\n%s", version, detail),
+			 errhint("Publish a contract version that no longer needs this (a new major version if it is a breaking change), or retire the product first. dmesh.set_contract_gate() can set the product's gate to 'warn'.")));
+}
+
+static void
+gate_product(Oid caller, const char *domain, const char *name, const char *command)
+{
+	DmeshProductRef ref = {(char *) domain, (char *) name};
+	DmeshProduct product;
+	DmeshContract *active;
+	List	   *findings;
+	DmeshArgs	args;
+	uint64		n;
+	SPITupleTable *ports;
+
+	if (!dmesh_load_product(&ref, DMESH_NO_LOCK, &product))
+		return;
+	active = dmesh_load_contract(&product, NULL, -1);
+	findings = dmesh_check_source(&product, active);
+
+	/* Each live published relation against the contract of its major. */
+	dmesh_args_init(&args);
+	dmesh_arg_int8(&args, product.id);
+	n = dmesh_spi_exec("SELECT major FROM dmesh.output_port"
+					   " WHERE product_id = $1 AND status <> 'retired' ORDER BY major",
+					   &args, SPI_OK_SELECT);
+	ports = SPI_tuptable;
+	for (uint64 i = 0; i < n; i++)
+	{
+		bool		isnull;
+		int			major = DatumGetInt32(SPI_getbinval(ports->vals[i], ports->tupdesc, 1,
+														&isnull));
+		Oid			viewid = dmesh_port_relid(&product, major);
+
+		if (OidIsValid(viewid))
+			findings = list_concat(findings,
+								   dmesh_check_port(&product,
+													dmesh_load_contract(&product, NULL, major),
+													viewid));
+	}
+	if (findings != NIL)
+		gate_report(caller, &product, active->version, command, "change",
+					dmesh_findings_text(findings));
+}
+
+Datum
+dmesh_ddl_gate(PG_FUNCTION_ARGS)
+{
+	EventTriggerData *trigdata;
+	Oid			caller = GetUserId();
+	DmeshSection section;
+	uint64		n;
+	SPITupleTable *affected;
+	const char *command;
+
+	if (gate_stands_aside(fcinfo))
+		PG_RETURN_NULL();
+	trigdata = (EventTriggerData *) fcinfo->context;
+	command = GetCommandTagName(trigdata->tag);
+
+	SPI_connect();
+	dmesh_enter_privileged(&section);
+	n = dmesh_spi_exec(CHANGED_PRODUCTS, NULL, SPI_OK_SELECT);
+	affected = SPI_tuptable;
+	for (uint64 i = 0; i < n; i++)
+		gate_product(caller,
+					 SPI_getvalue(affected->vals[i], affected->tupdesc, 1),
+					 SPI_getvalue(affected->vals[i], affected->tupdesc, 2),
+					 command);
+	dmesh_end_call(&section);
+	PG_RETURN_NULL();
+}
+
+Datum
+dmesh_drop_gate(PG_FUNCTION_ARGS)
+{
+	EventTriggerData *trigdata;
+	Oid			caller = GetUserId();
+	DmeshSection section;
+	uint64		n;
+	SPITupleTable *dropped;
+	const char *command;
+
+	if (gate_stands_aside(fcinfo))
+		PG_RETURN_NULL();
+	trigdata = (EventTriggerData *) fcinfo->context;
+	command = GetCommandTagName(trigdata->tag);
+
+	SPI_connect();
+	dmesh_enter_privileged(&section);
+	n = dmesh_spi_exec(DROPPED_PRODUCTS, NULL, SPI_OK_SELECT);
+	dropped = SPI_tuptable;
+	for (uint64 i = 0; i < n; i++)
+	{
+		DmeshProductRef ref;
+		DmeshProduct product;
+		DmeshContract *active;
+		char	   *object = SPI_getvalue(dropped->vals[i], dropped->tupdesc, 3);
+		char	   *role = SPI_getvalue(dropped->vals[i], dropped->tupdesc, 4);
+
+		ref.domain = SPI_getvalue(dropped->vals[i], dropped->tupdesc, 1);
+		ref.product = SPI_getvalue(dropped->vals[i], dropped->tupdesc, 2);
+		if (!dmesh_load_product(&ref, DMESH_NO_LOCK, &product))
+			continue;
+		active = dmesh_load_contract(&product, NULL, -1);
+		gate_report(caller, &product, active->version, command, "drop",
+					psprintf("%s is %s of the product, dropped by this command.", object, role));
+	}
+	dmesh_end_call(&section);
+	PG_RETURN_NULL();
+}
