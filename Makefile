@@ -6,7 +6,7 @@ MODULE_big  = dmesh
 OBJS        = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
 DATA        = $(sort $(wildcard sql/dmesh--*.sql))
 
-PG_CPPFLAGS = -I$(srcdir)/src
+PG_CPPFLAGS = -I$(srcdir)/src -DDMESH_VERSION=\"$(EXTVERSION)\"
 SHLIB_LINK  = -lyaml
 PG_CFLAGS   = -Wall -Werror
 

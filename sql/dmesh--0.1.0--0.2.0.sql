@@ -193,7 +193,21 @@ LANGUAGE C;
 COMMENT ON FUNCTION @extschema@.drop_gate() IS
   'Event trigger (sql_drop): refuses to drop a published product''s source or relation.';
 
+CREATE FUNCTION @extschema@.column_gate()
+RETURNS event_trigger
+AS 'MODULE_PATHNAME', 'dmesh_column_gate'
+LANGUAGE C;
+COMMENT ON FUNCTION @extschema@.column_gate() IS
+  'Event trigger (ddl_command_start): refuses to drop, retype or rename a source column that a published contract version publishes.';
+
+-- Only commands that can change a relation's columns, name or schema reach
+-- the first two; every drop reaches the third.
+CREATE EVENT TRIGGER dmesh_column_gate ON ddl_command_start
+    WHEN TAG IN ('ALTER TABLE', 'ALTER VIEW', 'ALTER MATERIALIZED VIEW', 'ALTER FOREIGN TABLE')
+    EXECUTE FUNCTION @extschema@.column_gate();
 CREATE EVENT TRIGGER dmesh_ddl_gate ON ddl_command_end
+    WHEN TAG IN ('ALTER TABLE', 'ALTER VIEW', 'ALTER MATERIALIZED VIEW', 'ALTER FOREIGN TABLE',
+                 'CREATE VIEW')
     EXECUTE FUNCTION @extschema@.ddl_gate();
 CREATE EVENT TRIGGER dmesh_drop_gate ON sql_drop
     EXECUTE FUNCTION @extschema@.drop_gate();

@@ -27,8 +27,31 @@
 #include "dmesh.h"
 
 /*
+ * A product without any contract (restored from a dump of dmesh 0.1.0,
+ * say) gets the one dmesh derives, from what it publishes if it is live.
+ */
+static DmeshContract *
+derive_missing(const DmeshProduct *product)
+{
+	DmeshSource source = {product->source_relid, product->source_query};
+	Oid			published = InvalidOid;
+	DmeshContract *contract;
+
+	if (dmesh_product_is_live(product))
+		published = dmesh_port_relid(product, dmesh_version_major(product->version));
+	contract = dmesh_contract_compile(dmesh_derive_document(product->domain.name, product->name,
+															product->description, &source,
+															product->owner, published));
+	contract->derived = true;
+	(void) dmesh_store_contract(product, contract, dmesh_extension_owner());
+	return contract;
+}
+
+/*
  * The product's contract: a given version, else the highest of a given
- * major (major >= 0), else the highest of all.  NULL if there is none.
+ * major (major >= 0), else the highest of all (the active contract, which
+ * always exists: it is derived if the product has none).  NULL if a given
+ * version or major has none.
  */
 DmeshContract *
 dmesh_load_contract(const DmeshProduct *product, const char *version, int major)
@@ -55,7 +78,7 @@ dmesh_load_contract(const DmeshProduct *product, const char *version, int major)
 	}
 	appendStringInfoString(&sql, " ORDER BY major DESC, minor DESC, patch DESC LIMIT 1");
 	if (dmesh_spi_exec(sql.data, &args, SPI_OK_SELECT) == 0)
-		return NULL;
+		return version == NULL && major < 0 ? derive_missing(product) : NULL;
 
 	doc = DatumGetJsonbPCopy(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
 										   &isnull));

@@ -11,6 +11,9 @@
  * version) after the command; otherwise the command fails, in the same
  * transaction, naming the product, the contract version and the columns.
  * dmesh.drop_gate (sql_drop) refuses to drop such a source or relation.
+ * dmesh.column_gate (ddl_command_start, ALTER commands only) refuses
+ * before anything happens to drop, retype or rename a source column that
+ * a live contract publishes, with the contract and property named.
  * A product whose gate is 'warn' lets the command through with a warning
  * and a 'contract_breach' event.
  *
@@ -23,6 +26,8 @@
 #include "postgres.h"
 
 #include "commands/event_trigger.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
 #include "commands/extension.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -34,8 +39,13 @@
 
 PG_FUNCTION_INFO_V1(dmesh_ddl_gate);
 PG_FUNCTION_INFO_V1(dmesh_drop_gate);
+PG_FUNCTION_INFO_V1(dmesh_column_gate);
 
-/* Live products whose source or published relation the command changed. */
+/*
+ * Live products whose source the command changed, or with a relation in
+ * the schema of their domain that it changed (a published relation, even
+ * one renamed away from its name).
+ */
 #define CHANGED_PRODUCTS \
 	"WITH changed AS (" \
 	"  SELECT objid FROM pg_event_trigger_ddl_commands()" \
@@ -44,11 +54,9 @@ PG_FUNCTION_INFO_V1(dmesh_drop_gate);
 	"  JOIN dmesh.domain d ON d.domain_id = p.domain_id" \
 	" WHERE p.status IN ('published', 'deprecated')" \
 	"   AND (p.source_relation IN (SELECT objid FROM changed)" \
-	"        OR EXISTS (SELECT 1 FROM dmesh.output_port o" \
-	"                     JOIN pg_namespace n ON n.nspname = d.schema_name" \
-	"                     JOIN pg_class r ON r.relnamespace = n.oid" \
-	"                                    AND r.relname = o.relation_name" \
-	"                    WHERE o.product_id = p.product_id AND o.status <> 'retired'" \
+	"        OR EXISTS (SELECT 1 FROM pg_class r" \
+	"                     JOIN pg_namespace n ON n.oid = r.relnamespace" \
+	"                    WHERE n.nspname = d.schema_name" \
 	"                      AND r.oid IN (SELECT objid FROM changed)))" \
 	" ORDER BY 1, 2"
 
@@ -145,11 +153,19 @@ gate_product(Oid caller, const char *domain, const char *name, const char *comma
 														&isnull));
 		Oid			viewid = dmesh_port_relid(&product, major);
 
+		DmeshContract *contract = dmesh_load_contract(&product, NULL, major);
+
 		if (OidIsValid(viewid))
-			findings = list_concat(findings,
-								   dmesh_check_port(&product,
-													dmesh_load_contract(&product, NULL, major),
-													viewid));
+			findings = list_concat(findings, dmesh_check_port(&product, contract, viewid));
+		else
+		{
+			DmeshFinding *f = palloc(sizeof(DmeshFinding));
+
+			f->object = contract->object_name;
+			f->property = NULL;
+			f->problem = psprintf("the published relation of major version %d is gone", major);
+			findings = lappend(findings, f);
+		}
 	}
 	if (findings != NIL)
 		gate_report(caller, &product, active->version, command, "change",
@@ -218,6 +234,166 @@ dmesh_drop_gate(PG_FUNCTION_ARGS)
 		active = dmesh_load_contract(&product, NULL, -1);
 		gate_report(caller, &product, active->version, command, "drop",
 					psprintf("%s is %s of the product, dropped by this command.", object, role));
+	}
+	dmesh_end_call(&section);
+	PG_RETURN_NULL();
+}
+
+/* A column a command is about to drop, retype or rename. */
+typedef struct ColumnChange
+{
+	Oid			relid;
+	char	   *column;
+	const char *verb;
+} ColumnChange;
+
+static List *
+column_changes(Node *parsetree)
+{
+	List	   *changes = NIL;
+
+	if (IsA(parsetree, AlterTableStmt))
+	{
+		AlterTableStmt *stmt = (AlterTableStmt *) parsetree;
+		Oid			relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+		ListCell   *lc;
+
+		if (!OidIsValid(relid))
+			return NIL;
+		foreach(lc, stmt->cmds)
+		{
+			AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+			ColumnChange *c;
+
+			if (cmd->subtype != AT_DropColumn && cmd->subtype != AT_AlterColumnType)
+				continue;
+			c = palloc(sizeof(ColumnChange));
+			c->relid = relid;
+			c->column = cmd->name;
+			c->verb = cmd->subtype == AT_DropColumn ? "drop" : "change the type of";
+			changes = lappend(changes, c);
+		}
+	}
+	else if (IsA(parsetree, RenameStmt) &&
+			 ((RenameStmt *) parsetree)->renameType == OBJECT_COLUMN)
+	{
+		RenameStmt *stmt = (RenameStmt *) parsetree;
+		Oid			relid = stmt->relation ?
+			RangeVarGetRelid(stmt->relation, NoLock, true) : InvalidOid;
+
+		if (OidIsValid(relid))
+		{
+			ColumnChange *c = palloc(sizeof(ColumnChange));
+
+			c->relid = relid;
+			c->column = stmt->subname;
+			c->verb = "rename";
+			changes = lappend(changes, c);
+		}
+	}
+	return changes;
+}
+
+/*
+ * The contract versions (of live major versions, and the active one) that
+ * publish a source column, as "version (property)" text, or NULL.
+ */
+static char *
+publishing_contracts(const DmeshProduct *product, const char *column)
+{
+	StringInfoData buf;
+	DmeshArgs	args;
+	uint64		n;
+	SPITupleTable *majors;
+	int			active_major = dmesh_version_major(product->version);
+	bool		active_seen = false;
+
+	initStringInfo(&buf);
+	dmesh_args_init(&args);
+	dmesh_arg_int8(&args, product->id);
+	n = dmesh_spi_exec("SELECT major FROM dmesh.output_port"
+					   " WHERE product_id = $1 AND status <> 'retired' ORDER BY major",
+					   &args, SPI_OK_SELECT);
+	majors = SPI_tuptable;
+	for (uint64 i = 0; i <= n; i++)
+	{
+		bool		isnull;
+		int			major;
+		DmeshContract *contract;
+
+		if (i < n)
+			major = DatumGetInt32(SPI_getbinval(majors->vals[i], majors->tupdesc, 1, &isnull));
+		else if (!active_seen)
+			major = active_major;
+		else
+			break;
+		active_seen |= (major == active_major);
+		contract = dmesh_load_contract(product, NULL, major);
+		if (contract == NULL)
+			continue;
+		for (int j = 0; j < contract->nprops; j++)
+			if (strcmp(contract->props[j].column, column) == 0)
+				appendStringInfo(&buf, "%sContract version %s publishes column \"%s\" as property \"%s\".",
+								 buf.len > 0 ? "\n" : "", contract->version, column,
+								 contract->props[j].name);
+	}
+	return buf.len > 0 ? buf.data : NULL;
+}
+
+Datum
+dmesh_column_gate(PG_FUNCTION_ARGS)
+{
+	EventTriggerData *trigdata;
+	DmeshSection section;
+	List	   *changes;
+	ListCell   *lc;
+
+	if (gate_stands_aside(fcinfo))
+		PG_RETURN_NULL();
+	trigdata = (EventTriggerData *) fcinfo->context;
+
+	/* Names resolve with the caller's search_path, before the section. */
+	changes = column_changes(trigdata->parsetree);
+	if (changes == NIL)
+		PG_RETURN_NULL();
+
+	SPI_connect();
+	dmesh_enter_privileged(&section);
+	foreach(lc, changes)
+	{
+		ColumnChange *c = lfirst(lc);
+		DmeshArgs	args;
+		uint64		n;
+		SPITupleTable *products;
+
+		dmesh_args_init(&args);
+		dmesh_arg_oid(&args, OIDOID, c->relid);
+		n = dmesh_spi_exec("SELECT d.name, p.name FROM dmesh.data_product p"
+						   "  JOIN dmesh.domain d ON d.domain_id = p.domain_id"
+						   " WHERE p.source_relation = $1 AND p.contract_gate = 'enforce'"
+						   "   AND p.status IN ('published', 'deprecated') ORDER BY 1, 2",
+						   &args, SPI_OK_SELECT);
+		products = SPI_tuptable;
+		for (uint64 i = 0; i < n; i++)
+		{
+			DmeshProductRef ref;
+			DmeshProduct product;
+			char	   *detail;
+
+			ref.domain = SPI_getvalue(products->vals[i], products->tupdesc, 1);
+			ref.product = SPI_getvalue(products->vals[i], products->tupdesc, 2);
+			if (!dmesh_load_product(&ref, DMESH_NO_LOCK, &product))
+				continue;
+			detail = publishing_contracts(&product, c->column);
+			if (detail != NULL)
+				ereport(ERROR,
+						(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
+						 errmsg("cannot %s column \"%s\" of %s: data product \"%s\" publishes it",
+								c->verb, c->column, dmesh_qualified_relname(c->relid),
+								dmesh_product_display(&product)),
+						 errdetail("%s", detail),
+						 errhint("Publish a new major version of the contract without it and retire the older versions first, or retire the product. dmesh.set_contract_gate() can set the product's gate to 'warn'.")));
+		}
 	}
 	dmesh_end_call(&section);
 	PG_RETURN_NULL();

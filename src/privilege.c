@@ -25,6 +25,7 @@
 #include "commands/extension.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
+#include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/rel.h"
@@ -32,7 +33,10 @@
 #include "dmesh.h"
 
 /*
- * Owner of the dmesh extension in the current database.
+ * Owner of the dmesh extension in the current database.  Also checks that
+ * the SQL objects installed are those of this library's version: after new
+ * binaries are installed, dmesh refuses to work until ALTER EXTENSION dmesh
+ * UPDATE has run (or while it runs, which the update script needs).
  */
 Oid
 dmesh_extension_owner(void)
@@ -43,6 +47,9 @@ dmesh_extension_owner(void)
 	SysScanDesc scan;
 	HeapTuple	tuple;
 	Oid			owner;
+	Datum		version;
+	bool		isnull;
+	char	   *installed;
 
 	rel = table_open(ExtensionRelationId, AccessShareLock);
 	ScanKeyInit(&key, Anum_pg_extension_oid, BTEqualStrategyNumber,
@@ -52,8 +59,18 @@ dmesh_extension_owner(void)
 	if (!HeapTupleIsValid(tuple))
 		elog(ERROR, "could not find tuple for extension %u", extoid);
 	owner = ((Form_pg_extension) GETSTRUCT(tuple))->extowner;
+	version = heap_getattr(tuple, Anum_pg_extension_extversion, RelationGetDescr(rel), &isnull);
+	installed = isnull ? "" : TextDatumGetCString(version);
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
+
+	if (strcmp(installed, DMESH_VERSION) != 0 &&
+		!(creating_extension && CurrentExtensionObject == extoid))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("dmesh library version %s cannot work with extension version %s",
+						DMESH_VERSION, installed),
+				 errhint("Run ALTER EXTENSION dmesh UPDATE in this database.")));
 	return owner;
 }
 

@@ -17,8 +17,10 @@ is($node->safe_psql('postgres', 'SHOW shared_preload_libraries'), '',
 $node->safe_psql('template1', 'CREATE EXTENSION dmesh');
 $node->safe_psql('postgres', 'CREATE DATABASE withmesh');
 $node->safe_psql('postgres', 'CREATE DATABASE plain TEMPLATE template0');
-is($node->safe_psql('withmesh', q{SELECT extversion FROM pg_extension WHERE extname = 'dmesh'}),
-    '0.1.0', 'a database created from template1 has dmesh');
+is( $node->safe_psql('withmesh',
+        q{SELECT e.extversion = a.default_version FROM pg_extension e
+            JOIN pg_available_extensions a ON a.name = e.extname WHERE e.extname = 'dmesh'}),
+    't', 'a database created from template1 has the current dmesh');
 
 # The whole lifecycle, without the preload.
 $node->safe_psql('withmesh', q{
@@ -64,6 +66,14 @@ my (undef, $plain_out, $plain_err) = $node->psql('plain', $workload, extra_param
 is($with_out, $plain_out, 'ordinary workload output is identical with dmesh');
 is($with_err, $plain_err, 'ordinary workload errors are identical with dmesh');
 like($plain_err, qr/duplicate key value/, 'the workload does produce errors');
+
+# The extension can be dropped: its event triggers go with it, silently.
+my ($rc, $out, $err) = $node->psql('withmesh', 'DROP EXTENSION dmesh CASCADE');
+is($rc, 0, 'DROP EXTENSION dmesh succeeds');
+unlike($err, qr/ERROR|WARNING/, 'DROP EXTENSION prints no error or warning');
+is($node->safe_psql('withmesh', q{SELECT count(*) FROM pg_event_trigger WHERE evtname LIKE 'dmesh%'}),
+    '0', 'no dmesh event trigger is left');
+$node->safe_psql('withmesh', 'CREATE TABLE after_drop (x int); DROP TABLE after_drop');
 
 $node->stop;
 done_testing();
