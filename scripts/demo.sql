@@ -132,5 +132,40 @@ SELECT count(*) FROM sales.orders;
 \set ON_ERROR_STOP 1
 RESET ROLE;
 
+\echo '== every product has a contract (derived here from its source), versioned'
+SELECT d.name AS domain, p.name AS product, c.version, c.derived,
+       jsonb_array_length(c.document->'schema'->0->'properties') AS columns
+  FROM dmesh.contract c JOIN dmesh.data_product p USING (product_id)
+  JOIN dmesh.domain d USING (domain_id) ORDER BY 1, 2;
+
+\echo '== the DDL gate keeps a published source true to its contract'
+\set ON_ERROR_STOP 0
+ALTER TABLE sales.orders DROP COLUMN amount;
+\set ON_ERROR_STOP 1
+ALTER TABLE sales.orders ADD COLUMN channel text;
+
+\echo '== a new contract version: classify a column, publish the new column'
+SET ROLE sam;
+\o /dev/null
+SELECT dmesh.set_contract('sales.orders',
+       jsonb_set(jsonb_set(dmesh.derive_contract('sales.orders'), '{version}', '"1.1.0"'),
+                 '{schema,0,properties,1,classification}', '"internal"'));
+\o
+SELECT path, change, severity, new FROM dmesh.contract_diff('sales.orders', '1.0.0', '1.1.0');
+\echo '== a breaking change needs a new major version'
+\set ON_ERROR_STOP 0
+SELECT dmesh.set_contract('sales.orders',
+       jsonb_set(dmesh.derive_contract('sales.orders'), '{version}', '"1.2.0"') #- '{schema,0,properties,3}');
+\set ON_ERROR_STOP 1
+\o /dev/null
+SELECT dmesh.set_contract('sales.orders',
+       jsonb_set(dmesh.derive_contract('sales.orders'), '{version}', '"2.0.0"') #- '{schema,0,properties,3}');
+\o
+RESET ROLE;
+SELECT product, version, major, status, relation FROM dmesh.marketplace
+ WHERE domain = 'sales' AND product = 'orders' ORDER BY major;
+\echo '== the active contract, as ODCS YAML'
+SELECT dmesh.contract_yaml('sales.orders');
+
 \echo '== the event log'
 SELECT event_id, role_name, action, object_identity FROM dmesh.event_log ORDER BY event_id;
