@@ -270,5 +270,6 @@ extern void dmesh_check_no_dependents(const DmeshProduct *product, Oid relid,
 									  const char *action);
 extern void dmesh_apply_grant(const DmeshProduct *product, Oid consumer, bool grant);
 extern Oid	dmesh_port_relid(const DmeshProduct *product, int major);
+extern List *dmesh_live_majors(const DmeshProduct *product);
 
 #endif							/* DMESH_H */

@@ -130,9 +130,7 @@ gate_product(Oid caller, const char *domain, const char *name, const char *comma
 	DmeshProduct product;
 	DmeshContract *active;
 	List	   *findings;
-	DmeshArgs	args;
-	uint64		n;
-	SPITupleTable *ports;
+	ListCell   *lc;
 
 	if (!dmesh_load_product(&ref, DMESH_NO_LOCK, &product))
 		return;
@@ -140,19 +138,10 @@ gate_product(Oid caller, const char *domain, const char *name, const char *comma
 	findings = dmesh_check_source(&product, active);
 
 	/* Each live published relation against the contract of its major. */
-	dmesh_args_init(&args);
-	dmesh_arg_int8(&args, product.id);
-	n = dmesh_spi_exec("SELECT major FROM dmesh.output_port"
-					   " WHERE product_id = $1 AND status <> 'retired' ORDER BY major",
-					   &args, SPI_OK_SELECT);
-	ports = SPI_tuptable;
-	for (uint64 i = 0; i < n; i++)
+	foreach(lc, dmesh_live_majors(&product))
 	{
-		bool		isnull;
-		int			major = DatumGetInt32(SPI_getbinval(ports->vals[i], ports->tupdesc, 1,
-														&isnull));
+		int			major = lfirst_int(lc);
 		Oid			viewid = dmesh_port_relid(&product, major);
-
 		DmeshContract *contract = dmesh_load_contract(&product, NULL, major);
 
 		if (OidIsValid(viewid))
@@ -302,33 +291,17 @@ static char *
 publishing_contracts(const DmeshProduct *product, const char *column)
 {
 	StringInfoData buf;
-	DmeshArgs	args;
-	uint64		n;
-	SPITupleTable *majors;
+	List	   *majors = dmesh_live_majors(product);
 	int			active_major = dmesh_version_major(product->version);
-	bool		active_seen = false;
+	ListCell   *lc;
 
+	if (!list_member_int(majors, active_major))
+		majors = lappend_int(majors, active_major);
 	initStringInfo(&buf);
-	dmesh_args_init(&args);
-	dmesh_arg_int8(&args, product->id);
-	n = dmesh_spi_exec("SELECT major FROM dmesh.output_port"
-					   " WHERE product_id = $1 AND status <> 'retired' ORDER BY major",
-					   &args, SPI_OK_SELECT);
-	majors = SPI_tuptable;
-	for (uint64 i = 0; i <= n; i++)
+	foreach(lc, majors)
 	{
-		bool		isnull;
-		int			major;
-		DmeshContract *contract;
+		DmeshContract *contract = dmesh_load_contract(product, NULL, lfirst_int(lc));
 
-		if (i < n)
-			major = DatumGetInt32(SPI_getbinval(majors->vals[i], majors->tupdesc, 1, &isnull));
-		else if (!active_seen)
-			major = active_major;
-		else
-			break;
-		active_seen |= (major == active_major);
-		contract = dmesh_load_contract(product, NULL, major);
 		if (contract == NULL)
 			continue;
 		for (int j = 0; j < contract->nprops; j++)

@@ -278,6 +278,26 @@ live_ports(const DmeshProduct *product, int major, SPITupleTable **ports)
 }
 
 /*
+ * The major versions with a live relation, in order, as an integer list.
+ */
+List *
+dmesh_live_majors(const DmeshProduct *product)
+{
+	SPITupleTable *ports;
+	uint64		n = live_ports(product, -1, &ports);
+	List	   *majors = NIL;
+
+	for (uint64 i = 0; i < n; i++)
+	{
+		bool		isnull;
+
+		majors = lappend_int(majors, DatumGetInt32(SPI_getbinval(ports->vals[i],
+																 ports->tupdesc, 2, &isnull)));
+	}
+	return majors;
+}
+
+/*
  * Grant or revoke SELECT on every live relation of the product.
  */
 void

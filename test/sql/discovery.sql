@@ -76,3 +76,16 @@ RESET ROLE;
 SELECT version, c->>'name' AS name, c->>'description' AS description
   FROM dmesh.marketplace, jsonb_array_elements(columns) c WHERE product = 'vehicles';
 SELECT product FROM dmesh.search('electric');
+
+-- Search reads the contract too: its purpose, usage and limitations, and
+-- its properties' descriptions and business names.
+SELECT product FROM dmesh.search('maintenance');
+SELECT product FROM dmesh.search('reading');
+SET ROLE disc_team;
+SELECT dmesh.set_contract('disc_fleet.vehicles', jsonb_set(jsonb_set(
+       jsonb_set(dmesh.derive_contract('disc_fleet.vehicles'), '{version}', '"1.2.0"'),
+       '{description,usage}', '"Plan the maintenance of the fleet"'),
+       '{schema,0,properties,2,businessName}', '"Odometer reading"')) > 0 AS contract_set;
+RESET ROLE;
+SELECT product, version, contract_status FROM dmesh.search('maintenance');
+SELECT product FROM dmesh.search('reading');
