@@ -17,8 +17,10 @@
  * A product whose gate is 'warn' lets the command through with a warning
  * and a 'contract_breach' event.
  *
- * For everything else the gate is silent: one catalog query per command,
- * nothing printed.  It stands aside while an extension script runs and
+ * For everything else the gate is silent and cheap: when the parse tree
+ * names the relation, a syscache lookup and one index probe of
+ * dmesh.data_product decide; otherwise one catalog query, planned once per
+ * backend and run without a privilege switch.  Nothing is printed.  It stands aside while an extension script runs and
  * while dmesh itself runs DDL (dmesh.internal_ddl).
  *
  *-------------------------------------------------------------------------
@@ -26,6 +28,9 @@
 #include "postgres.h"
 
 #include "commands/event_trigger.h"
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/extension.h"
@@ -34,6 +39,9 @@
 #include "miscadmin.h"
 #include "tcop/cmdtag.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
 
 #include "dmesh.h"
 
@@ -77,6 +85,139 @@ PG_FUNCTION_INFO_V1(dmesh_column_gate);
 	"  JOIN dmesh.data_product p ON p.product_id = o.product_id AND p.domain_id = d.domain_id" \
 	" WHERE p.status IN ('published', 'deprecated')" \
 	" ORDER BY 1, 2, 3"
+
+/*
+ * The gate's first query decides whether a command concerns any live
+ * product at all; for most DDL it does not, and the gate must cost next to
+ * nothing.  The query is planned once per backend (with search_path
+ * pinned; the plan cache keeps that search_path for replanning) and runs
+ * without a privileged section: dmesh's catalogs are readable by all.
+ */
+static SPIPlanPtr
+gate_plan(SPIPlanPtr *slot, const char *sql, int nargs, Oid *argtypes)
+{
+	if (*slot == NULL)
+	{
+		DmeshSection section;
+		SPIPlanPtr	plan;
+
+		dmesh_pin_search_path(&section);
+		plan = SPI_prepare(sql, nargs, argtypes);
+		if (plan == NULL)
+			elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql,
+				 SPI_result_code_string(SPI_result));
+		SPI_keepplan(plan);
+		dmesh_leave(&section);
+		*slot = plan;
+	}
+	return *slot;
+}
+
+static uint64
+gate_query(SPIPlanPtr *slot, const char *sql, int nargs, Oid *argtypes, Datum *values)
+{
+	int			rc = SPI_execute_plan(gate_plan(slot, sql, nargs, argtypes), values, NULL,
+									  false, 0);
+
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(rc));
+	return SPI_processed;
+}
+
+/*
+ * Is this relation watched by the gate: in a domain's schema (dmesh_*), or
+ * the source of a published or deprecated product?  Answered from the
+ * system caches and an index scan of dmesh.data_product, without SPI.
+ */
+static bool
+relation_watched(Oid relid)
+{
+	char	   *nspname = get_namespace_name(get_rel_namespace(relid));
+	Oid			extschema = get_namespace_oid("dmesh", false);	/* not relocatable */
+	Oid			tableid = get_relname_relid("data_product", extschema);
+	Oid			indexid = get_relname_relid("data_product_source_relation_idx", extschema);
+	Relation	rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	AttrNumber	source_att;
+	AttrNumber	status_att;
+	bool		watched = false;
+
+	if (nspname != NULL && strncmp(nspname, DMESH_DOMAIN_SCHEMA_PREFIX,
+								   strlen(DMESH_DOMAIN_SCHEMA_PREFIX)) == 0)
+		return true;
+	if (!OidIsValid(tableid) || !OidIsValid(indexid))
+		return true;			/* cannot tell: take the general path */
+
+	source_att = get_attnum(tableid, "source_relation");
+	status_att = get_attnum(tableid, "status");
+	rel = table_open(tableid, AccessShareLock);
+	ScanKeyInit(&key, source_att, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(relid));
+	scan = systable_beginscan(rel, indexid, true, NULL, 1, &key);
+	while (!watched && HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		bool		isnull;
+		char	   *status = TextDatumGetCString(heap_getattr(tuple, status_att,
+															  RelationGetDescr(rel), &isnull));
+
+		watched = strcmp(status, "published") == 0 || strcmp(status, "deprecated") == 0;
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return watched;
+}
+
+/*
+ * The relation a command changed, from its parse tree, when that is known
+ * for sure (InvalidOid otherwise: the general path then decides).
+ */
+static Oid
+command_relation(Node *parsetree)
+{
+	RangeVar   *rv = NULL;
+
+	switch (nodeTag(parsetree))
+	{
+		case T_AlterTableStmt:
+			rv = ((AlterTableStmt *) parsetree)->relation;
+			break;
+		case T_ViewStmt:
+			rv = ((ViewStmt *) parsetree)->view;
+			break;
+		case T_RenameStmt:
+			{
+				RenameStmt *stmt = (RenameStmt *) parsetree;
+
+				if (stmt->relation == NULL)
+					return InvalidOid;
+				rv = copyObject(stmt->relation);
+				/* A renamed relation is found under its new name. */
+				if (stmt->renameType == OBJECT_TABLE || stmt->renameType == OBJECT_VIEW ||
+					stmt->renameType == OBJECT_MATVIEW ||
+					stmt->renameType == OBJECT_FOREIGN_TABLE)
+					rv->relname = stmt->newname;
+				break;
+			}
+		case T_AlterObjectSchemaStmt:
+			{
+				AlterObjectSchemaStmt *stmt = (AlterObjectSchemaStmt *) parsetree;
+
+				if (stmt->relation == NULL)
+					return InvalidOid;
+				rv = copyObject(stmt->relation);
+				rv->schemaname = stmt->newschema;
+				break;
+			}
+		default:
+			return InvalidOid;
+	}
+	return rv ? RangeVarGetRelid(rv, NoLock, true) : InvalidOid;
+}
+
+static SPIPlanPtr changed_plan = NULL;
+static SPIPlanPtr dropped_plan = NULL;
+static SPIPlanPtr column_plan = NULL;
 
 static bool
 gate_stands_aside(FunctionCallInfo fcinfo)
@@ -166,6 +307,7 @@ dmesh_ddl_gate(PG_FUNCTION_ARGS)
 {
 	EventTriggerData *trigdata;
 	Oid			caller = GetUserId();
+	Oid			relid;
 	DmeshSection section;
 	uint64		n;
 	SPITupleTable *affected;
@@ -176,16 +318,25 @@ dmesh_ddl_gate(PG_FUNCTION_ARGS)
 	trigdata = (EventTriggerData *) fcinfo->context;
 	command = GetCommandTagName(trigdata->tag);
 
+	/* The common case: a relation that is nobody's product. */
+	relid = command_relation(trigdata->parsetree);
+	if (OidIsValid(relid) && !relation_watched(relid))
+		PG_RETURN_NULL();
+
 	SPI_connect();
-	dmesh_enter_privileged(&section);
-	n = dmesh_spi_exec(CHANGED_PRODUCTS, NULL, SPI_OK_SELECT);
-	affected = SPI_tuptable;
-	for (uint64 i = 0; i < n; i++)
-		gate_product(caller,
-					 SPI_getvalue(affected->vals[i], affected->tupdesc, 1),
-					 SPI_getvalue(affected->vals[i], affected->tupdesc, 2),
-					 command);
-	dmesh_end_call(&section);
+	n = gate_query(&changed_plan, CHANGED_PRODUCTS, 0, NULL, NULL);
+	if (n > 0)
+	{
+		affected = SPI_tuptable;
+		dmesh_enter_privileged(&section);
+		for (uint64 i = 0; i < n; i++)
+			gate_product(caller,
+						 SPI_getvalue(affected->vals[i], affected->tupdesc, 1),
+						 SPI_getvalue(affected->vals[i], affected->tupdesc, 2),
+						 command);
+		dmesh_leave(&section);
+	}
+	SPI_finish();
 	PG_RETURN_NULL();
 }
 
@@ -205,9 +356,14 @@ dmesh_drop_gate(PG_FUNCTION_ARGS)
 	command = GetCommandTagName(trigdata->tag);
 
 	SPI_connect();
-	dmesh_enter_privileged(&section);
-	n = dmesh_spi_exec(DROPPED_PRODUCTS, NULL, SPI_OK_SELECT);
+	n = gate_query(&dropped_plan, DROPPED_PRODUCTS, 0, NULL, NULL);
+	if (n == 0)
+	{
+		SPI_finish();
+		PG_RETURN_NULL();
+	}
 	dropped = SPI_tuptable;
+	dmesh_enter_privileged(&section);
 	for (uint64 i = 0; i < n; i++)
 	{
 		DmeshProductRef ref;
@@ -327,26 +483,33 @@ dmesh_column_gate(PG_FUNCTION_ARGS)
 
 	/* Names resolve with the caller's search_path, before the section. */
 	changes = column_changes(trigdata->parsetree);
+	foreach(lc, changes)
+	{
+		if (!relation_watched(((ColumnChange *) lfirst(lc))->relid))
+			changes = foreach_delete_current(changes, lc);
+	}
 	if (changes == NIL)
 		PG_RETURN_NULL();
 
 	SPI_connect();
-	dmesh_enter_privileged(&section);
 	foreach(lc, changes)
 	{
 		ColumnChange *c = lfirst(lc);
-		DmeshArgs	args;
+		Oid			argtype = OIDOID;
+		Datum		arg = ObjectIdGetDatum(c->relid);
 		uint64		n;
 		SPITupleTable *products;
 
-		dmesh_args_init(&args);
-		dmesh_arg_oid(&args, OIDOID, c->relid);
-		n = dmesh_spi_exec("SELECT d.name, p.name FROM dmesh.data_product p"
-						   "  JOIN dmesh.domain d ON d.domain_id = p.domain_id"
-						   " WHERE p.source_relation = $1 AND p.contract_gate = 'enforce'"
-						   "   AND p.status IN ('published', 'deprecated') ORDER BY 1, 2",
-						   &args, SPI_OK_SELECT);
+		n = gate_query(&column_plan,
+					   "SELECT d.name, p.name FROM dmesh.data_product p"
+					   "  JOIN dmesh.domain d ON d.domain_id = p.domain_id"
+					   " WHERE p.source_relation = $1 AND p.contract_gate = 'enforce'"
+					   "   AND p.status IN ('published', 'deprecated') ORDER BY 1, 2",
+					   1, &argtype, &arg);
+		if (n == 0)
+			continue;
 		products = SPI_tuptable;
+		dmesh_enter_privileged(&section);
 		for (uint64 i = 0; i < n; i++)
 		{
 			DmeshProductRef ref;
@@ -367,7 +530,8 @@ dmesh_column_gate(PG_FUNCTION_ARGS)
 						 errdetail("%s", detail),
 						 errhint("Publish a new major version of the contract without it and retire the older versions first, or retire the product. dmesh.set_contract_gate() can set the product's gate to 'warn'.")));
 		}
+		dmesh_leave(&section);
 	}
-	dmesh_end_call(&section);
+	SPI_finish();
 	PG_RETURN_NULL();
 }
