@@ -251,6 +251,33 @@ dmesh_check_port(const DmeshProduct *product, const DmeshContract *contract, Oid
 }
 
 /*
+ * Refuse a source that departs from a contract.  A contract being proposed
+ * (proposed = true) is at fault itself; otherwise the product is, and the
+ * hint says what to do about it.
+ */
+void
+dmesh_require_match(const DmeshProduct *product, const DmeshContract *contract,
+					bool proposed, const char *hint)
+{
+	List	   *findings = dmesh_check_source(product, contract);
+
+	if (findings == NIL)
+		return;
+	if (proposed)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("contract version %s does not match the source of data product \"%s\"",
+						contract->version, dmesh_product_display(product)),
+				 errdetail("%s", dmesh_findings_text(findings))));
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("data product \"%s\" does not match its contract version %s",
+					dmesh_product_display(product), contract->version),
+			 errdetail("%s", dmesh_findings_text(findings)),
+			 errhint("%s", hint)));
+}
+
+/*
  * Findings as lines "object.property: problem", for error details.
  */
 char *

@@ -79,7 +79,7 @@ deprecate_older_ports(const DmeshProduct *product, const DmeshContract *next, Oi
 	dmesh_arg_int4(&args, next->major);
 	n = dmesh_spi_exec("UPDATE dmesh.output_port SET status = 'deprecated', updated_at = now()"
 					   " WHERE product_id = $1 AND major <> $2 AND status = 'active'"
-					   " RETURNING major",
+					   " RETURNING major, version",
 					   &args, SPI_OK_UPDATE_RETURNING);
 	ports = SPI_tuptable;
 	for (uint64 i = 0; i < n; i++)
@@ -88,7 +88,7 @@ deprecate_older_ports(const DmeshProduct *product, const DmeshContract *next, Oi
 		int			major = DatumGetInt32(SPI_getbinval(ports->vals[i], ports->tupdesc, 1,
 														&isnull));
 
-		dmesh_set_port_comment(product, major,
+		dmesh_set_port_comment(product, major, SPI_getvalue(ports->vals[i], ports->tupdesc, 2),
 							   psprintf("DEPRECATED: superseded by version %s (%s).",
 										next->version, dmesh_qualified_relname(relid)));
 	}
@@ -104,7 +104,6 @@ set_contract(FunctionCallInfo fcinfo, Jsonb *doc)
 	DmeshSection section;
 	DmeshProduct product;
 	DmeshJson	details;
-	List	   *findings;
 	int			counts[3] = {0, 0, 0};
 	int64		contract_id;
 	Oid			relid = InvalidOid;
@@ -119,13 +118,7 @@ set_contract(FunctionCallInfo fcinfo, Jsonb *doc)
 				 errmsg("contract version %s of data product \"%s\" is not newer than version %s",
 						next->version, dmesh_product_display(&product), active->version),
 				 errhint("Every accepted contract is kept; give this one a higher version.")));
-	findings = dmesh_check_source(&product, next);
-	if (findings != NIL)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("contract version %s does not match the source of data product \"%s\"",
-						next->version, dmesh_product_display(&product)),
-				 errdetail("%s", dmesh_findings_text(findings))));
+	dmesh_require_match(&product, next, true, NULL);
 	check_changes(&product, active, next, counts);
 
 	contract_id = dmesh_store_contract(&product, next, caller);
@@ -135,7 +128,7 @@ set_contract(FunctionCallInfo fcinfo, Jsonb *doc)
 	{
 		bool		replaced;
 
-		relid = dmesh_publish_port(&product, &replaced);
+		relid = dmesh_publish_port(&product, next, &replaced);
 		if (next->major != active->major)
 			deprecate_older_ports(&product, next, relid);
 	}
@@ -185,7 +178,6 @@ dmesh_contract_yaml(PG_FUNCTION_ARGS)
 	DmeshSection section;
 	DmeshProduct product;
 	DmeshContract *contract;
-	text	   *yaml;
 	text	   *result;
 
 	SPI_connect();
@@ -196,10 +188,7 @@ dmesh_contract_yaml(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("data product \"%s\" has no contract version %s", ref, version)));
-	yaml = cstring_to_text(dmesh_yaml_emit(contract->doc));
-	/* The result must outlive SPI's memory. */
-	result = SPI_palloc(VARSIZE(yaml));
-	memcpy(result, yaml, VARSIZE(yaml));
+	result = dmesh_spi_return(cstring_to_text(dmesh_yaml_emit(contract->doc)));
 	dmesh_end_call(&section);
 	PG_RETURN_TEXT_P(result);
 }
@@ -217,7 +206,6 @@ dmesh_derive_contract(PG_FUNCTION_ARGS)
 	DmeshProduct product;
 	DmeshSource source;
 	Oid			published = InvalidOid;
-	Jsonb	   *doc;
 	Jsonb	   *result;
 
 	SPI_connect();
@@ -228,10 +216,9 @@ dmesh_derive_contract(PG_FUNCTION_ARGS)
 	if (PG_NARGS() > 1 && !PG_ARGISNULL(1) && PG_GETARG_BOOL(1) &&
 		dmesh_product_is_live(&product))
 		published = dmesh_port_relid(&product, dmesh_version_major(product.version));
-	doc = dmesh_derive_document(product.domain.name, product.name, product.description,
-								&source, product.owner, published);
-	result = SPI_palloc(VARSIZE(doc));
-	memcpy(result, doc, VARSIZE(doc));
+	result = dmesh_spi_return(dmesh_derive_document(product.domain.name, product.name,
+													product.description, &source,
+													product.owner, published));
 	dmesh_end_call(&section);
 	PG_RETURN_JSONB_P(result);
 }
@@ -263,18 +250,8 @@ dmesh_set_contract_gate(PG_FUNCTION_ARGS)
 	dmesh_begin_product_call(ref, caller, "set the contract gate of", &section, &product);
 	dmesh_refuse_retired(&product, "set the contract gate of");
 	if (strcmp(mode, "enforce") == 0)
-	{
-		DmeshContract *contract = dmesh_load_contract(&product, NULL, -1);
-		List	   *findings = dmesh_check_source(&product, contract);
-
-		if (findings != NIL)
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("data product \"%s\" does not match its contract version %s",
-							dmesh_product_display(&product), contract->version),
-					 errdetail("%s", dmesh_findings_text(findings)),
-					 errhint("Make the source match the contract before enforcing it.")));
-	}
+		dmesh_require_match(&product, dmesh_load_contract(&product, NULL, -1), false,
+							"Make the source match the contract before enforcing it.");
 
 	dmesh_args_init(&args);
 	dmesh_arg_int8(&args, product.id);

@@ -88,6 +88,7 @@ extern void dmesh_arg_oid(DmeshArgs *args, Oid type, Oid value);
 extern void dmesh_arg_datum(DmeshArgs *args, Oid type, Datum value, bool isnull);
 
 extern uint64 dmesh_spi_exec(const char *sql, DmeshArgs *args, int expected);
+extern void *dmesh_spi_return(const void *value);
 extern void dmesh_spi_utility(const char *sql);
 extern char *dmesh_spi_text(uint64 row, int col);
 extern int64 dmesh_spi_int8(uint64 row, int col);
@@ -227,6 +228,8 @@ extern List *dmesh_check_source(const DmeshProduct *product, const DmeshContract
 extern List *dmesh_check_port(const DmeshProduct *product, const DmeshContract *contract,
 							  Oid viewid);
 extern char *dmesh_findings_text(List *findings);
+extern void dmesh_require_match(const DmeshProduct *product, const DmeshContract *contract,
+								bool proposed, const char *hint);
 extern bool dmesh_plausible_type_name(const char *name);
 
 /* ---------- contract_store.c ---------- */
@@ -263,8 +266,10 @@ extern char *dmesh_change_text(const DmeshChange *change);
 
 /* ---------- publish.c ---------- */
 
-extern Oid	dmesh_publish_port(const DmeshProduct *product, bool *replaced);
-extern void dmesh_set_port_comment(const DmeshProduct *product, int major, const char *note);
+extern Oid	dmesh_publish_port(const DmeshProduct *product, const DmeshContract *contract,
+							   bool *replaced);
+extern void dmesh_set_port_comment(const DmeshProduct *product, int major, const char *version,
+								   const char *note);
 extern int	dmesh_drop_ports(const DmeshProduct *product, int major, StringInfo dropped);
 extern void dmesh_check_no_dependents(const DmeshProduct *product, Oid relid,
 									  const char *action);

@@ -69,7 +69,6 @@ dmesh_publish_data_product(PG_FUNCTION_ARGS)
 	DmeshProduct product;
 	DmeshSource source;
 	DmeshContract *contract;
-	List	   *findings;
 	DmeshArgs	args;
 	DmeshJson	details;
 	bool		replaced;
@@ -84,16 +83,10 @@ dmesh_publish_data_product(PG_FUNCTION_ARGS)
 	source.query = product.source_query;
 	dmesh_check_source_readable(&source, product.owner, display);
 	contract = dmesh_load_contract(&product, NULL, -1);
-	findings = dmesh_check_source(&product, contract);
-	if (findings != NIL)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("data product \"%s\" does not match its contract version %s",
-						display, contract->version),
-				 errdetail("%s", dmesh_findings_text(findings)),
-				 errhint("Change the source back, or set a contract version that matches it with dmesh.set_contract().")));
+	dmesh_require_match(&product, contract, false,
+						"Change the source back, or set a contract version that matches it with dmesh.set_contract().");
 
-	relid = dmesh_publish_port(&product, &replaced);
+	relid = dmesh_publish_port(&product, contract, &replaced);
 
 	dmesh_args_init(&args);
 	dmesh_arg_int8(&args, product.id);
@@ -191,7 +184,7 @@ dmesh_deprecate_data_product(PG_FUNCTION_ARGS)
 				   " WHERE product_id = $1 AND status = 'active'",
 				   &args, SPI_OK_UPDATE);
 
-	dmesh_set_port_comment(&product, dmesh_version_major(product.version),
+	dmesh_set_port_comment(&product, dmesh_version_major(product.version), product.version,
 						   has_sunset ?
 						   psprintf("DEPRECATED: %s (sunset %s)", reason, sunset_text) :
 						   psprintf("DEPRECATED: %s", reason));

@@ -156,16 +156,7 @@ dmesh_create_data_product(PG_FUNCTION_ARGS)
 		contract->derived = true;
 	}
 	else
-	{
-		List	   *findings = dmesh_check_source(&created, contract);
-
-		if (findings != NIL)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("contract version %s does not match the source of data product \"%s\"",
-							contract->version, display),
-					 errdetail("%s", dmesh_findings_text(findings))));
-	}
+		dmesh_require_match(&created, contract, true, NULL);
 	dmesh_store_contract(&created, contract, caller);
 
 	dmesh_json_init(&details);

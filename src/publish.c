@@ -144,17 +144,21 @@ set_column_comments(Oid viewid, const DmeshContract *contract)
 	table_close(view, AccessShareLock);
 }
 
+/*
+ * The comment of a published relation: product, version published, and a
+ * note (deprecation) if any.
+ */
 void
-dmesh_set_port_comment(const DmeshProduct *product, int major, const char *note)
+dmesh_set_port_comment(const DmeshProduct *product, int major, const char *version,
+					   const char *note)
 {
 	Oid			relid = dmesh_port_relid(product, major);
-	DmeshContract *contract = dmesh_load_contract(product, NULL, major);
 
-	if (!OidIsValid(relid) || contract == NULL)
+	if (!OidIsValid(relid))
 		return;
 	CreateComments(relid, RelationRelationId, 0,
 				   psprintf("Data product %s, version %s, published by dmesh.%s%s",
-							dmesh_product_display(product), contract->version,
+							dmesh_product_display(product), version,
 							note ? " " : "", note ? note : ""));
 }
 
@@ -170,13 +174,14 @@ grant_statement(const char *qualified, Oid consumer, bool grant)
 }
 
 /*
- * Create or replace the view of the active contract's major version, give
- * it to the product's owner, apply the product's grants.  Returns the view.
+ * Create or replace the view of the product's active contract (given), for
+ * its major version; give it to the product's owner, apply the product's
+ * grants.  Returns the view.
  */
 Oid
-dmesh_publish_port(const DmeshProduct *product, bool *replaced)
+dmesh_publish_port(const DmeshProduct *product, const DmeshContract *contract,
+				   bool *replaced)
 {
-	DmeshContract *contract = dmesh_load_contract(product, NULL, -1);
 	char	   *relname = dmesh_port_relation_name(product->name, contract->major);
 	char	   *qualified = port_qualified_name(product, relname);
 	char	   *body = port_query(product, contract);
@@ -228,7 +233,7 @@ dmesh_publish_port(const DmeshProduct *product, bool *replaced)
 				   &args, SPI_OK_INSERT);
 
 	set_column_comments(relid, contract);
-	dmesh_set_port_comment(product, contract->major, NULL);
+	dmesh_set_port_comment(product, contract->major, contract->version, NULL);
 
 	if (created)
 	{

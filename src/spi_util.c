@@ -88,6 +88,19 @@ dmesh_spi_utility(const char *sql)
 	(void) dmesh_spi_exec(sql, NULL, SPI_OK_UTILITY);
 }
 
+/*
+ * A copy of a varlena value in the caller's memory, which outlives
+ * SPI_finish: for functions that return what they built under SPI.
+ */
+void *
+dmesh_spi_return(const void *value)
+{
+	void	   *copy = SPI_palloc(VARSIZE_ANY(value));
+
+	memcpy(copy, value, VARSIZE_ANY(value));
+	return copy;
+}
+
 /* Text of a result column, or NULL. */
 char *
 dmesh_spi_text(uint64 row, int col)

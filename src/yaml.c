@@ -261,6 +261,7 @@ scalar_value(YamlReader *reader, yaml_node_t *node, StringInfo path, JsonbValue 
 	}
 }
 
+static void parser_error(yaml_parser_t *parser) pg_attribute_noreturn();
 static JsonbValue *convert_node(YamlReader *reader, yaml_node_t *node, StringInfo path,
 								JsonbParseState **state, JsonbIteratorToken as);
 
@@ -374,6 +375,22 @@ convert_node(YamlReader *reader, yaml_node_t *node, StringInfo path,
 	return NULL;				/* keep compiler quiet */
 }
 
+static void
+parser_error(yaml_parser_t *parser)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+			 errmsg("invalid YAML at line %lu, column %lu: %s",
+					(unsigned long) parser->problem_mark.line + 1,
+					(unsigned long) parser->problem_mark.column + 1,
+					parser->problem ? parser->problem : "syntax error"),
+			 parser->context ?
+			 errdetail("The error was found %s, started at line %lu, column %lu.",
+					   parser->context,
+					   (unsigned long) parser->context_mark.line + 1,
+					   (unsigned long) parser->context_mark.column + 1) : 0));
+}
+
 /*
  * Parse YAML text into jsonb.  Syntax errors give line and column.
  */
@@ -400,17 +417,7 @@ dmesh_yaml_parse(const char *text, size_t len)
 		yaml_parser_set_input_string(&parser, (const unsigned char *) text, len);
 		yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
 		if (!yaml_parser_load(&parser, &doc))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-					 errmsg("invalid YAML at line %lu, column %lu: %s",
-							(unsigned long) parser.problem_mark.line + 1,
-							(unsigned long) parser.problem_mark.column + 1,
-							parser.problem ? parser.problem : "syntax error"),
-					 parser.context ?
-					 errdetail("The error was found %s, started at line %lu, column %lu.",
-							   parser.context,
-							   (unsigned long) parser.context_mark.line + 1,
-							   (unsigned long) parser.context_mark.column + 1) : 0));
+			parser_error(&parser);
 		have_doc = true;
 
 		root = yaml_document_get_root_node(&doc);
@@ -420,12 +427,7 @@ dmesh_yaml_parse(const char *text, size_t len)
 					 errmsg("YAML text contains no document")));
 
 		if (!yaml_parser_load(&parser, &extra))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-					 errmsg("invalid YAML at line %lu, column %lu: %s",
-							(unsigned long) parser.problem_mark.line + 1,
-							(unsigned long) parser.problem_mark.column + 1,
-							parser.problem ? parser.problem : "syntax error")));
+			parser_error(&parser);
 		have_extra = true;
 		if (yaml_document_get_root_node(&extra) != NULL)
 			ereport(ERROR,
