@@ -33,3 +33,7 @@ installcheck-isolation:
 	$(pg_isolation_regress_installcheck) $(ISOLATION_OPTS) $(ISOLATION)
 installcheck-tap:
 	$(prove_installcheck)
+
+# The version is compiled in (DMESH_VERSION) and every source includes
+# src/dmesh.h: rebuild when either changes.
+$(OBJS): dmesh.control src/dmesh.h

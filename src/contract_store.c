@@ -19,8 +19,10 @@
 #include "commands/comment.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
+#include "utils/inval.h"
 #include "utils/json.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
 
@@ -97,6 +99,17 @@ dmesh_store_contract(const DmeshProduct *product, DmeshContract *contract, Oid c
 	DmeshArgs	args;
 	int64		contract_id;
 
+	/* Every rule must be one dmesh can evaluate on this source. */
+	if (!contract->derived)
+	{
+		TupleDesc	desc = dmesh_source_tupdesc(product);
+		DmeshRuleSet *rs = dmesh_rules_compile(contract,
+											   dmesh_property_types(contract, desc, NULL),
+											   CurrentMemoryContext);
+
+		MemoryContextDelete(rs->cxt);
+	}
+
 	dmesh_args_init(&args);
 	dmesh_arg_int8(&args, product->id);
 	dmesh_arg_datum(&args, JSONBOID, JsonbPGetDatum(contract->doc), false);
@@ -113,6 +126,11 @@ dmesh_store_contract(const DmeshProduct *product, DmeshContract *contract, Oid c
 	dmesh_spi_exec("UPDATE dmesh.data_product SET version = $2, updated_at = now()"
 				   " WHERE product_id = $1",
 				   &args, SPI_OK_UPDATE);
+
+	/* Backends that enforce the old rules on writes recompile at commit. */
+	if (OidIsValid(product->source_relid) &&
+		SearchSysCacheExists1(RELOID, ObjectIdGetDatum(product->source_relid)))
+		CacheInvalidateRelcacheByRelid(product->source_relid);
 	return contract_id;
 }
 

@@ -1,5 +1,6 @@
 # pg_dump and pg_restore keep the whole mesh: catalogs, sequences,
-# published relations, their owners and grants.
+# published relations, their owners and grants, enforcement triggers,
+# quarantined rows and quality results.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -40,6 +41,12 @@ $node->safe_psql('src', q{
     SELECT dmesh.grant_access('Dump "Sales".orders', 'dump_reader');
     SELECT dmesh.deprecate_data_product('Dump "Sales".big', 'Use orders', '2999-01-01');
     SELECT dmesh.retire_data_product('Dump "Sales".old');
+    SELECT dmesh.set_contract('Dump "Sales".draft',
+           jsonb_set(jsonb_set(dmesh.derive_contract('Dump "Sales".draft'), '{version}', '"1.1.0"'),
+                     '{schema,0,properties,1,logicalTypeOptions}', '{"maximum": 100}'));
+    SELECT count(*) FROM dmesh.enforce_contract('Dump "Sales".draft', 'quarantine');
+    INSERT INTO "Dump Src".orders VALUES (6, 60), (7, 700);
+    SELECT count(*) FROM dmesh.check_product('Dump "Sales".draft');
 });
 
 my $dump = $node->basedir . '/mesh.dump';
@@ -51,7 +58,8 @@ $node->command_ok(
     'pg_restore of the mesh into an empty database');
 
 # Every catalog table comes back row for row, timestamps included.
-for my $table (qw(domain data_product output_port access_grant event_log))
+for my $table (qw(domain data_product output_port access_grant event_log contract
+                   quality_run quality_result quarantined_row rule_violation_log))
 {
     my $q = "SELECT * FROM dmesh.$table ORDER BY 1";
     is($node->safe_psql('dst', $q), $node->safe_psql('src', $q),
@@ -67,10 +75,18 @@ is( $node->safe_psql('dst',
     '"Dump Team"', 'published relation keeps its owner');
 is( $node->safe_psql('dst',
         q{SET ROLE dump_reader; SELECT sum(amount) FROM "dmesh_Dump ""Sales""".orders_v1}),
-    '150', 'granted consumer reads the restored product');
+    '210', 'granted consumer reads the restored product (row 7 was quarantined)');
 my ($ret, $out, $err) = $node->psql('dst',
     q{SET ROLE dump_reader; SELECT * FROM "dmesh_Dump ""Sales""".big_v1});
 like($err, qr/permission denied/, 'ungranted consumer is still refused');
+
+# Enforcement comes back with the source table's triggers.
+is($node->safe_psql('dst', q{SELECT product || ':' || mode FROM dmesh.enforcement}),
+    'draft:quarantine', 'enforcement is restored');
+$node->safe_psql('dst', q{INSERT INTO "Dump Src".orders VALUES (8, 800), (9, 90)});
+is( $node->safe_psql('dst',
+        q{SELECT string_agg(row_data->>'id', ',' ORDER BY quarantine_id) FROM dmesh.quarantine}),
+    '7,8', 'the restored trigger quarantines, next to the restored quarantine');
 
 # The restored mesh keeps working: the source regclass resolves, sequences
 # continue, events are appended.

@@ -1,9 +1,9 @@
-# From dmesh 0.1.0 to 0.2.0, with a mesh built by 0.1.0 (fixtures/
-# mesh-0.1.0.sql, a pg_dump of it):
+# From dmesh 0.1.0 to the current version (through every update script),
+# with a mesh built by 0.1.0 (fixtures/mesh-0.1.0.sql, a pg_dump of it):
 #  - in place: restored as version 0.1.0, dmesh refuses to run until
 #    ALTER EXTENSION dmesh UPDATE, which gives every product a contract
 #    describing what consumers see today;
-#  - by restoring the old dump into 0.2.0: products without a contract get
+#  - by restoring the old dump into the current version: products without a contract get
 #    one on first use (a safety net; restore into 0.1.0, then update).
 # Either way the mesh keeps working and the DDL gate protects it.
 use strict;
@@ -17,6 +17,8 @@ $node->init;
 $node->append_conf('postgresql.conf', "shared_preload_libraries = 'dmesh'");
 $node->start;
 
+my $current = $node->safe_psql('postgres',
+	q{SELECT default_version FROM pg_available_extensions WHERE name = 'dmesh'});
 my $dump = slurp_file("$ENV{TESTDIR}/test/t/fixtures/mesh-0.1.0.sql");
 (my $dump_010 = $dump) =~
   s/CREATE EXTENSION IF NOT EXISTS dmesh WITH SCHEMA dmesh;/CREATE EXTENSION dmesh WITH SCHEMA dmesh VERSION '0.1.0';/
@@ -73,6 +75,20 @@ sub check_mesh
 	is( $node->safe_psql($db,
 			q{SELECT count(*) FROM dmesh.contract_diff('up.orders', '1.0.0', '1.1.0') WHERE severity = 'breaking'}),
 		'0', "$how: an old product takes a new contract version");
+
+	# Quality rules on an upgraded mesh.
+	$node->safe_psql($db, q{
+        SELECT dmesh.set_contract('up.orders',
+               jsonb_set(jsonb_set(dmesh.derive_contract('up.orders', true), '{version}', '"1.2.0"'),
+                         '{schema,0,quality}', '[{"metric": "rowCount", "mustBeGreaterThan": 0},
+                                                 {"metric": "duplicateValues", "arguments": {"properties": ["id"]}}]'));
+    });
+	is( $node->safe_psql($db, q{
+            SELECT string_agg(rule || ':' || passed || ':' || observed, ',')
+              FROM dmesh.check_product('up.orders')}),
+		'rowCount:true:2,duplicateValues:true:0', "$how: the new rules are checked and pass on the old data");
+	is( $node->safe_psql($db, q{SELECT score FROM dmesh.quality_score WHERE product = 'orders'}),
+		'100.0', "$how: the quality score is recorded");
 }
 
 # In place.
@@ -80,15 +96,15 @@ $node->safe_psql('inplace', $dump_010);
 is($node->safe_psql('inplace', q{SELECT extversion FROM pg_extension WHERE extname = 'dmesh'}),
 	'0.1.0', 'the mesh is restored at version 0.1.0');
 my ($rc, $out, $err) = $node->psql('inplace', q{SELECT dmesh.product_relation('up.orders')});
-like($err, qr/dmesh library version 0\.2\.0 cannot work with extension version 0\.1\.0/,
+like($err, qr/dmesh library version \Q$current\E cannot work with extension version 0\.1\.0/,
 	'before the update, dmesh says what to do');
 like($err, qr/ALTER EXTENSION dmesh UPDATE/, 'and how');
 $node->safe_psql('inplace', 'ALTER EXTENSION dmesh UPDATE');
 is($node->safe_psql('inplace', q{SELECT extversion FROM pg_extension WHERE extname = 'dmesh'}),
-	'0.2.0', 'updated to 0.2.0');
+	$current, "updated to $current");
 check_mesh('inplace', 'in place');
 
-# Restoring the 0.1.0 dump straight into 0.2.0 (the README says to create
+# Restoring the 0.1.0 dump straight into the current version (the README says to create
 # the extension at the dump's version first; this is the safety net).
 $node->safe_psql('restored', $dump);
 ok( $node->safe_psql('restored', q{SELECT count(*) FROM dmesh.contract}) < 4,
