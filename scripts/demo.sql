@@ -167,5 +167,34 @@ SELECT product, version, major, status, relation FROM dmesh.marketplace
 \echo '== the active contract, as ODCS YAML'
 SELECT dmesh.contract_yaml('sales.orders');
 
+\echo '== quality: rules written in the contract, all checked in one pass over the data'
+SET ROLE sam;
+\o /dev/null
+SELECT dmesh.set_contract('sales.customers',
+       jsonb_set(jsonb_set(jsonb_set(jsonb_set(dmesh.derive_contract('sales.customers'),
+           '{version}', '"1.1.0"'),
+           '{schema,0,properties,1,quality}',
+           $$[{"metric": "missingValues", "arguments": {"missingValues": ["", "N/A"]}}]$$),
+           '{schema,0,properties,2,quality}',
+           $$[{"metric": "invalidValues", "name": "iso code", "arguments": {"pattern": "^[A-Z]{2}$"}}]$$),
+           '{schema,0,quality}',
+           $$[{"metric": "rowCount", "mustBeGreaterThan": 1000},
+              {"type": "sql", "name": "recent signups", "severity": "warning", "mustBeGreaterThan": 0,
+               "query": "SELECT count(*) FROM {object} WHERE signed_up >= date '2025-06-01'"}]$$));
+\o
+SELECT rule, property, metric, passed, observed, expected FROM dmesh.check_product('sales.customers');
+\echo '== ... and on every write, in the writing transaction: reject mode'
+SELECT * FROM dmesh.enforce_contract('sales.customers');
+\set ON_ERROR_STOP 0
+INSERT INTO sales.customers VALUES (5001, 'Acme', 'xx', current_date);
+\set ON_ERROR_STOP 1
+\echo '== quarantine mode: good rows go in, bad rows wait for review'
+SELECT count(*) AS rules FROM dmesh.enforce_contract('sales.customers', 'quarantine');
+INSERT INTO sales.customers VALUES (5001, 'Acme', 'FR', current_date), (5002, 'Bad Co', 'fr', current_date);
+SELECT quarantine_id, product, row_data, broken_rules FROM dmesh.quarantine;
+RESET ROLE;
+\echo '== the marketplace shows each product''s latest quality score'
+SELECT domain, product, major, quality_score FROM dmesh.marketplace ORDER BY 1, 2, 3;
+
 \echo '== the event log'
 SELECT event_id, role_name, action, object_identity FROM dmesh.event_log ORDER BY event_id;

@@ -95,7 +95,7 @@ count_duplicates(DmeshRuleSet *rs, DmeshRule *r, const DmeshProduct *product)
  */
 static void
 run_sql_rule(DmeshRuleSet *rs, DmeshRule *r, const char *object, bool physical,
-			 RuleOutcome *out)
+			 const char *cte, RuleOutcome *out)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	ResourceOwner owner = CurrentResourceOwner;
@@ -104,7 +104,7 @@ run_sql_rule(DmeshRuleSet *rs, DmeshRule *r, const char *object, bool physical,
 	MemoryContextSwitchTo(cxt);
 	PG_TRY();
 	{
-		char	   *sql = dmesh_rule_sql_text(rs, r, object, physical);
+		char	   *sql = dmesh_rule_sql_text(rs, r, object, physical, cte);
 		char	   *value;
 
 		if (SPI_execute(sql, true, 2) != SPI_OK_SELECT)
@@ -144,19 +144,54 @@ run_sql_rule(DmeshRuleSet *rs, DmeshRule *r, const char *object, bool physical,
 	PG_END_TRY();
 }
 
-/* The relation {object} stands for in sql rules. */
+/*
+ * The relation {object} stands for in sql rules: the published relation of
+ * the active major version, else the source table, else (a query source
+ * not yet published) the source query as a WITH item.
+ */
 static char *
-rule_object(const DmeshProduct *product, const DmeshContract *contract, bool *physical)
+rule_object(const DmeshProduct *product, const DmeshContract *contract, bool *physical,
+			const char **cte)
 {
 	Oid			port = dmesh_port_relid(product, contract->major);
 
 	*physical = false;
+	*cte = NULL;
 	if (OidIsValid(port))
 		return dmesh_qualified_relname(port);
 	*physical = true;
 	if (OidIsValid(product->source_relid))
 		return dmesh_qualified_relname(product->source_relid);
-	return psprintf("(%s)", product->source_query);
+	*cte = product->source_query;
+	return NULL;
+}
+
+/*
+ * The contract the scan's workers compile: value lists keep only values
+ * of the column's type (see read_value in rules.c), since workers cannot
+ * try a value and skip it.
+ */
+static Jsonb *
+scan_contract(DmeshRuleSet *rs, Jsonb *doc)
+{
+	for (int i = 0; i < rs->nrules; i++)
+	{
+		DmeshRule  *r = &rs->rules[i];
+		DmeshArgs	args;
+		bool		isnull;
+
+		if (!r->values_dropped)
+			continue;
+		dmesh_args_init(&args);
+		dmesh_arg_datum(&args, JSONBOID, JsonbPGetDatum(doc), false);
+		dmesh_arg_text(&args, r->values_path);
+		dmesh_arg_text(&args, r->values_kept);
+		dmesh_spi_exec("SELECT pg_catalog.jsonb_set($1, $2::text[], $3::jsonb)", &args,
+					   SPI_OK_SELECT);
+		doc = DatumGetJsonbPCopy(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+											   1, &isnull));
+	}
+	return doc;
 }
 
 static int
@@ -254,6 +289,7 @@ dmesh_check_product(PG_FUNCTION_ARGS)
 	int64		rows = 0;
 	char	   *object;
 	bool		physical;
+	const char *cte;
 
 	InitMaterializedSRF(fcinfo, 0);
 
@@ -263,7 +299,7 @@ dmesh_check_product(PG_FUNCTION_ARGS)
 	dmesh_require_manager(caller, &product, "check");
 	dmesh_refuse_retired(&product, "check");
 	contract = dmesh_load_contract(&product, NULL, -1);
-	object = rule_object(&product, contract, &physical);
+	object = rule_object(&product, contract, &physical, &cte);
 
 	dmesh_enter_as_role(&owner_section, product.owner);
 	rs = dmesh_rules_compile(contract,
@@ -278,7 +314,7 @@ dmesh_check_product(PG_FUNCTION_ARGS)
 		Datum		result;
 
 		dmesh_args_init(&args);
-		dmesh_arg_datum(&args, JSONBOID, JsonbPGetDatum(contract->doc), false);
+		dmesh_arg_datum(&args, JSONBOID, JsonbPGetDatum(scan_contract(rs, contract->doc)), false);
 		dmesh_spi_exec(scan_query(rs, &product), &args, SPI_OK_SELECT);
 		result = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 		if (!isnull)
@@ -303,7 +339,7 @@ dmesh_check_product(PG_FUNCTION_ARGS)
 		switch (r->metric)
 		{
 			case DMESH_METRIC_SQL:
-				run_sql_rule(rs, r, object, physical, o);
+				run_sql_rule(rs, r, object, physical, cte, o);
 				break;
 			case DMESH_METRIC_ROWS:
 				o->evaluated = true;

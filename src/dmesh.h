@@ -305,6 +305,8 @@ typedef struct DmeshRuleValue
 	int			len;
 	Numeric		num;
 	double		fnum;
+	int64		ival;			/* integer columns: the value, if int_ok */
+	bool		int_ok;
 	Datum		datum;
 } DmeshRuleValue;
 
@@ -323,6 +325,8 @@ typedef struct DmeshRule
 	DmeshRuleOp op;
 	double		t1;
 	double		t2;
+	char	   *t1_text;		/* the thresholds as written */
+	char	   *t2_text;
 	bool		unit_percent;
 	char	   *expected;
 	/* row test parameters */
@@ -346,6 +350,9 @@ typedef struct DmeshRule
 	DmeshRuleValue *values;
 	bool		null_listed;
 	FmgrInfo   *values_eq;
+	bool		values_dropped; /* some listed values cannot be values */
+	char	   *values_kept;	/* the list without them, as JSON */
+	char	   *values_path;	/* where the list is, as a text[] literal */
 	int			nkeys;			/* duplicates: key properties */
 	int		   *keys;
 	char	   *query;			/* sql rules */
@@ -371,7 +378,7 @@ extern bool dmesh_rule_passes(const DmeshRule *r, double observed);
 extern char *dmesh_rule_expected(const DmeshRule *r);
 extern char *dmesh_rule_describe(const DmeshRule *r);
 extern char *dmesh_rule_sql_text(DmeshRuleSet *rs, const DmeshRule *r, const char *object,
-								 bool physical);
+								 bool physical, const char *cte);
 extern bool dmesh_regex_matches(regex_t *re, const char *s, int len);
 extern const char *dmesh_metric_name(DmeshRuleMetric metric);
 extern Oid *dmesh_property_types(const DmeshContract *contract, TupleDesc desc,
@@ -405,6 +412,10 @@ typedef struct DmeshEnforcement
 extern DmeshEnforcement *dmesh_enforcement(int64 product_id, Relation rel);
 extern void dmesh_enforcement_foreach(int64 product_id,
 									  void (*fn) (DmeshEnforcement *, void *), void *arg);
+
+/* ---------- enforce.c ---------- */
+
+extern void dmesh_drop_enforcement(const DmeshProduct *product);
 
 /* ---------- quarantine.c ---------- */
 

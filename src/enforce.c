@@ -104,6 +104,19 @@ drop_trigger(Oid relid, const char *name)
 								   dmesh_qualified_relname(relid)));
 }
 
+/* Remove the enforcement triggers of a product, if there are any. */
+void
+dmesh_drop_enforcement(const DmeshProduct *product)
+{
+	char	   *trigger = psprintf("zz_dmesh_contract_%lld", (long long) product->id);
+
+	if (!OidIsValid(product->source_relid) ||
+		!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(product->source_relid)))
+		return;
+	drop_trigger(product->source_relid, trigger);
+	drop_trigger(product->source_relid, psprintf("%s_stmt", trigger));
+}
+
 Datum
 dmesh_enforce_contract(PG_FUNCTION_ARGS)
 {
@@ -135,14 +148,14 @@ dmesh_enforce_contract(PG_FUNCTION_ARGS)
 				 errdetail("Writes are held to a contract on the table they go to."),
 				 errhint("Enforce the contract on a product whose source is a table, or check this one with dmesh.check_product.")));
 	relkind = get_rel_relkind(product.source_relid);
-	if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE)
+	if (!off && relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("source %s of data product \"%s\" is not a table",
 						dmesh_qualified_relname(product.source_relid),
 						dmesh_product_display(&product)),
 				 errdetail("Writes are held to a contract on the table they go to.")));
-	if (!pg_class_ownercheck(product.source_relid, caller))
+	if (relkind != '\0' && !pg_class_ownercheck(product.source_relid, caller))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("permission denied to enforce the contract of data product \"%s\"",
@@ -152,14 +165,15 @@ dmesh_enforce_contract(PG_FUNCTION_ARGS)
 
 	/* Compiling now reports any rule dmesh cannot evaluate. */
 	contract = dmesh_load_contract(&product, NULL, -1);
-	rs = dmesh_rules_compile(contract,
-							 dmesh_property_types(contract, dmesh_source_tupdesc(&product), NULL),
-							 CurrentMemoryContext);
+	rs = off ? NULL :
+		dmesh_rules_compile(contract,
+							dmesh_property_types(contract, dmesh_source_tupdesc(&product), NULL),
+							CurrentMemoryContext);
 
-	table = dmesh_qualified_relname(product.source_relid);
+	table = relkind ? dmesh_qualified_relname(product.source_relid) :
+		psprintf("%u", product.source_relid);
 	trigger = psprintf("zz_dmesh_contract_%lld", (long long) product.id);
-	drop_trigger(product.source_relid, trigger);
-	drop_trigger(product.source_relid, psprintf("%s_stmt", trigger));
+	dmesh_drop_enforcement(&product);
 	if (!off)
 	{
 		dmesh_spi_utility(psprintf("CREATE TRIGGER %s BEFORE INSERT OR UPDATE ON %s"

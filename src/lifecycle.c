@@ -247,6 +247,8 @@ dmesh_retire_data_product(PG_FUNCTION_ARGS)
 	}
 
 	dmesh_drop_ports(&product, -1, &dropped);
+	/* A retired product holds no writes to its contract any more. */
+	dmesh_drop_enforcement(&product);
 
 	dmesh_args_init(&args);
 	dmesh_arg_int8(&args, product.id);

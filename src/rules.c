@@ -25,16 +25,21 @@
 
 #include <math.h>
 
+#include "access/parallel.h"
+#include "access/xact.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "mb/pg_wchar.h"
 #include "parser/parser.h"
 #include "regex/regex.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
 #include "utils/float.h"
+#include "utils/json.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/numeric.h"
+#include "utils/resowner.h"
 #include "utils/typcache.h"
 
 #include "dmesh.h"
@@ -68,6 +73,10 @@ static const char *op_symbol(DmeshRuleOp op);
 static void
 rule_error(const char *path, const char *problem, const char *hint)
 {
+	size_t		len = strlen(path);
+
+	if (len > 0 && path[len - 1] == '.')
+		path = pnstrdup(path, len - 1);
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("%s: %s", path, problem),
@@ -146,9 +155,14 @@ value_text(DmeshRuleColumn *col, Datum value, int *len)
 	if (col->is_text)
 	{
 		text	   *t = DatumGetTextPP(value);
+		const char *data = VARDATA_ANY(t);
 
 		*len = VARSIZE_ANY_EXHDR(t);
-		return VARDATA_ANY(t);
+		/* character(n): trailing blanks are padding, as for char_length */
+		if (col->base == BPCHAROID)
+			while (*len > 0 && data[*len - 1] == ' ')
+				(*len)--;
+		return data;
 	}
 	if (!col->out_ready)
 	{
@@ -369,6 +383,108 @@ set_bound(DmeshRuleSet *rs, DmeshRule *r, JsonbValue *v, DmeshRuleOp op, const c
 	}
 }
 
+/* An integral numeric that fits in int64. */
+static bool
+numeric_to_int64(Numeric n, int64 *out)
+{
+	Numeric		floor = DatumGetNumeric(DirectFunctionCall1(numeric_floor, NumericGetDatum(n)));
+
+	if (numeric_is_nan(n) || numeric_is_inf(n) ||
+		!DatumGetBool(DirectFunctionCall2(numeric_eq, NumericGetDatum(floor), NumericGetDatum(n))) ||
+		DatumGetInt32(DirectFunctionCall2(numeric_cmp, NumericGetDatum(n),
+										  NumericGetDatum(int64_to_numeric(PG_INT64_MAX)))) > 0 ||
+		DatumGetInt32(DirectFunctionCall2(numeric_cmp, NumericGetDatum(n),
+										  NumericGetDatum(int64_to_numeric(PG_INT64_MIN)))) < 0)
+		return false;
+	*out = DatumGetInt64(DirectFunctionCall1(numeric_int8, NumericGetDatum(n)));
+	return true;
+}
+
+/*
+ * Read a value with the column type's input function.  With "soft", a
+ * value the type rejects returns false instead of an error; that needs a
+ * subtransaction, so in parallel mode (the workers of a quality scan) the
+ * value is read directly: check_product hands workers a contract whose
+ * lists keep only the values that read (see values_kept).
+ */
+static bool
+read_value(DmeshRuleColumn *col, const char *text, bool soft, Datum *out)
+{
+	Oid			infunc;
+	Oid			ioparam;
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	bool		ok = true;
+
+	getTypeInputInfo(col->typid, &infunc, &ioparam);
+	if (!soft || IsInParallelMode())
+	{
+		*out = OidInputFunctionCall(infunc, (char *) text, ioparam, -1);
+		return true;
+	}
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		*out = OidInputFunctionCall(infunc, (char *) text, ioparam, -1);
+		ReleaseCurrentSubTransaction();
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(cxt);
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		ok = false;
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(cxt);
+	CurrentResourceOwner = owner;
+	if (ok && !col->typbyval)
+		*out = datumCopy(*out, false, col->typlen);
+	return ok;
+}
+
+static void
+append_json_scalar(StringInfo buf, JsonbValue *v)
+{
+	switch (v->type)
+	{
+		case jbvString:
+			escape_json(buf, pnstrdup(v->val.string.val, v->val.string.len));
+			break;
+		case jbvNumeric:
+			appendStringInfoString(buf, json_scalar_text(v));
+			break;
+		case jbvBool:
+			appendStringInfoString(buf, v->val.boolean ? "true" : "false");
+			break;
+		default:
+			appendStringInfoString(buf, "null");
+	}
+}
+
+/* "schema[0].quality[1].arguments.x" as a text[] literal for jsonb_set. */
+static char *
+json_path_array(const char *path)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '{');
+	for (const char *p = path; *p; p++)
+	{
+		if (*p == '[' || *p == '.')
+		{
+			if (p[1] != '\0')
+				appendStringInfoChar(&buf, ',');
+		}
+		else if (*p != ']')
+			appendStringInfoChar(&buf, *p);
+	}
+	appendStringInfoChar(&buf, '}');
+	return buf.data;
+}
+
 /*
  * A list of values: valid values or missing values.  Strings are kept for
  * text columns, numbers for numeric columns, booleans for boolean columns;
@@ -382,6 +498,10 @@ set_values(DmeshRuleSet *rs, DmeshRule *r, JsonbContainer *list, bool valid, con
 	DmeshRuleColumn *col = rule_column(rs, r->prop, path);
 	uint32		n = JsonContainerSize(list);
 
+	StringInfoData kept;
+
+	initStringInfo(&kept);
+	appendStringInfoChar(&kept, '[');
 	r->values = palloc0(sizeof(DmeshRuleValue) * Max(n, 1));
 	r->nvalues = 0;
 	for (uint32 i = 0; i < n; i++)
@@ -400,15 +520,8 @@ set_values(DmeshRuleSet *rs, DmeshRule *r, JsonbContainer *list, bool valid, con
 
 		if (col->is_text)
 		{
-			if (v->type != jbvString)
-			{
-				if (valid)
-					out->text = json_scalar_text(v);
-				else
-					continue;
-			}
-			else
-				out->text = pnstrdup(v->val.string.val, v->val.string.len);
+			/* Any scalar, as text: 42 in a list is the string "42". */
+			out->text = json_scalar_text(v);
 			out->len = strlen(out->text);
 		}
 		else if (col->num != DMESH_NUM_NONE)
@@ -423,6 +536,8 @@ set_values(DmeshRuleSet *rs, DmeshRule *r, JsonbContainer *list, bool valid, con
 			}
 			out->num = v->val.numeric;
 			out->fnum = numeric_double(v->val.numeric);
+			if (col->num == DMESH_NUM_INT)
+				out->int_ok = numeric_to_int64(v->val.numeric, &out->ival);
 		}
 		else if (col->base == BOOLOID)
 		{
@@ -436,8 +551,6 @@ set_values(DmeshRuleSet *rs, DmeshRule *r, JsonbContainer *list, bool valid, con
 		}
 		else
 		{
-			Oid			infunc;
-			Oid			ioparam;
 			TypeCacheEntry *tc = lookup_type_cache(col->typid, TYPECACHE_EQ_OPR_FINFO);
 
 			if (v->type != jbvString)
@@ -446,17 +559,26 @@ set_values(DmeshRuleSet *rs, DmeshRule *r, JsonbContainer *list, bool valid, con
 					rule_error(ipath, "must be a string", NULL);
 				continue;
 			}
-			if (!valid)
-				continue;		/* only NULL can be missing from such a column */
 			if (!OidIsValid(tc->eq_opr_finfo.fn_oid))
 				rule_error(path, psprintf("values of type %s cannot be compared for equality",
 										  format_type_be(col->typid)), NULL);
 			r->values_eq = &tc->eq_opr_finfo;
-			getTypeInputInfo(col->typid, &infunc, &ioparam);
-			out->datum = OidInputFunctionCall(infunc, json_scalar_text(v), ioparam, -1);
+			if (!read_value(col, json_scalar_text(v), !valid, &out->datum))
+			{
+				/* cannot be a value of the column, so cannot be missing */
+				r->values_dropped = true;
+				continue;
+			}
 		}
+		appendStringInfo(&kept, "%s", r->nvalues ? ", " : "");
+		append_json_scalar(&kept, v);
 		r->nvalues++;
 	}
+	if (r->null_listed)
+		appendStringInfo(&kept, "%snull", r->nvalues ? ", " : "");
+	appendStringInfoChar(&kept, ']');
+	r->values_kept = kept.data;
+	r->values_path = json_path_array(path);
 }
 
 /*
@@ -467,6 +589,32 @@ static bool
 set_operator(DmeshRule *r, JsonbContainer *rule, const char *path)
 {
 	bool		found = false;
+	JsonbIterator *it = JsonbIteratorInit(rule);
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+	int			depth = 0;
+
+	/* A misspelled operator must not leave the rule at its default. */
+	while ((tok = JsonbIteratorNext(&it, &v, false)) != WJB_DONE)
+	{
+		if (tok == WJB_BEGIN_OBJECT || tok == WJB_BEGIN_ARRAY)
+			depth++;
+		else if (tok == WJB_END_OBJECT || tok == WJB_END_ARRAY)
+			depth--;
+		else if (tok == WJB_KEY && depth == 1 && v.val.string.len >= 4 &&
+				 strncmp(v.val.string.val, "must", 4) == 0)
+		{
+			char	   *key = pnstrdup(v.val.string.val, v.val.string.len);
+			bool		known = false;
+
+			for (int i = 0; i < lengthof(operators); i++)
+				if (strcmp(key, operators[i].key) == 0)
+					known = true;
+			if (!known)
+				rule_error(psprintf("%s%s", path, key), "unknown operator",
+						   "Operators are mustBe, mustNotBe, mustBeGreaterThan, mustBeGreaterOrEqualTo, mustBeLessThan, mustBeLessOrEqualTo, mustBeBetween and mustNotBeBetween.");
+		}
+	}
 
 	for (int i = 0; i < lengthof(operators); i++)
 	{
@@ -494,6 +642,8 @@ set_operator(DmeshRule *r, JsonbContainer *rule, const char *path)
 				rule_error(opath, "must be a list of two numbers", NULL);
 			r->t1 = numeric_double(a->val.numeric);
 			r->t2 = numeric_double(b->val.numeric);
+			r->t1_text = json_scalar_text(a);
+			r->t2_text = json_scalar_text(b);
 			if (r->t1 > r->t2)
 				rule_error(opath, "the lower bound comes first", NULL);
 		}
@@ -502,6 +652,7 @@ set_operator(DmeshRule *r, JsonbContainer *rule, const char *path)
 			if (v->type != jbvNumeric)
 				rule_error(opath, "must be a number", NULL);
 			r->t1 = numeric_double(v->val.numeric);
+			r->t1_text = json_scalar_text(v);
 		}
 	}
 	return found;
@@ -537,6 +688,15 @@ set_duplicate_keys(DmeshRuleSet *rs, DmeshRule *r, int *keys, int nkeys, const c
 }
 
 static void
+rule_path_context(void *arg)
+{
+	const char *path = arg;
+	size_t		len = strlen(path);
+
+	errcontext("contract rule at %.*s", (int) (len > 0 && path[len - 1] == '.' ? len - 1 : len), path);
+}
+
+static void
 compile_quality_rule(DmeshRuleSet *rs, JsonbContainer *rule, int prop, const char *path)
 {
 	char	   *type = dmesh_json_text(rule, "type");
@@ -569,7 +729,7 @@ compile_quality_rule(DmeshRuleSet *rs, JsonbContainer *rule, int prop, const cha
 			rule_error(psprintf("%squery", path), "an sql rule needs a query", NULL);
 		r = new_rule(rs, name ? name : "sql", prop, DMESH_METRIC_SQL);
 		r->query = query;
-		dmesh_rule_sql_text(rs, r, "dmesh_object", false);	/* parses, or errors */
+		dmesh_rule_sql_text(rs, r, "dmesh_object", false, NULL);	/* parses, or errors */
 	}
 	else if (strcmp(type, "library") == 0)
 	{
@@ -677,8 +837,8 @@ compile_quality_rule(DmeshRuleSet *rs, JsonbContainer *rule, int prop, const cha
 
 	has_op = set_operator(r, rule, path);
 	if (!has_op && (r->metric == DMESH_METRIC_ROWS || r->metric == DMESH_METRIC_SQL))
-		rule_error(path, psprintf("a %s rule needs an operator such as mustBe or mustBeGreaterThan",
-								  r->metric == DMESH_METRIC_ROWS ? "rowCount" : "sql"), NULL);
+		rule_error(path, psprintf("%s rule needs an operator such as mustBe or mustBeGreaterThan",
+								  r->metric == DMESH_METRIC_ROWS ? "a rowCount" : "an sql"), NULL);
 	if (unit != NULL)
 	{
 		if (strcmp(unit, "percent") == 0)
@@ -708,10 +868,10 @@ compile_property_constraints(DmeshRuleSet *rs, int prop, const char *path)
 	JsonbContainer *opts = (optsv && optsv->type == jbvBinary) ? optsv->val.binary.data : NULL;
 	DmeshRule  *r;
 
-	if (p->required)
+	if (p->required || p->primary_key)
 	{
 		(void) rule_column(rs, prop, path);
-		r = new_rule(rs, "required", prop, DMESH_METRIC_NULL);
+		r = new_rule(rs, p->required ? "required" : "primaryKey", prop, DMESH_METRIC_NULL);
 		r->test = DMESH_TEST_NULL;
 	}
 	if (p->unique)
@@ -818,8 +978,15 @@ compile_quality_list(DmeshRuleSet *rs, JsonbContainer *parent, int prop, const c
 	{
 		JsonbValue *rule = getIthJsonbValueFromContainer(v->val.binary.data, i);
 
-		compile_quality_rule(rs, rule->val.binary.data, prop,
-							 psprintf("%squality[%u].", path, i));
+		ErrorContextCallback callback;
+		char	   *rpath = psprintf("%squality[%u].", path, i);
+
+		callback.callback = rule_path_context;
+		callback.arg = rpath;
+		callback.previous = error_context_stack;
+		error_context_stack = &callback;
+		compile_quality_rule(rs, rule->val.binary.data, prop, rpath);
+		error_context_stack = callback.previous;
 	}
 }
 
@@ -866,9 +1033,32 @@ dmesh_rules_compile(DmeshContract *contract, const Oid *types, MemoryContext par
 	for (int i = 0; i < contract->nprops; i++)
 	{
 		char	   *path = psprintf("schema[0].properties[%d].", i);
+		ErrorContextCallback callback;
 
+		callback.callback = rule_path_context;
+		callback.arg = path;
+		callback.previous = error_context_stack;
+		error_context_stack = &callback;
 		compile_property_constraints(rs, i, path);
+		error_context_stack = callback.previous;
 		compile_quality_list(rs, contract->props[i].json->val.binary.data, i, path);
+	}
+	/* A primary key is unique as a whole (a single column may say so already). */
+	{
+		int		   *keys = palloc(sizeof(int) * Max(contract->nprops, 1));
+		int			nkeys = 0;
+
+		for (int i = 0; i < contract->nprops; i++)
+			if (contract->props[i].primary_key)
+				keys[nkeys++] = i;
+		if (nkeys > 1 || (nkeys == 1 && !contract->props[keys[0]].unique))
+		{
+			DmeshRule  *r = new_rule(rs, "primaryKey", nkeys == 1 ? keys[0] : -1,
+									 DMESH_METRIC_DUPLICATE);
+
+			r->test = DMESH_TEST_DUPLICATE;
+			set_duplicate_keys(rs, r, keys, nkeys, "schema[0].");
+		}
 	}
 	compile_quality_list(rs, contract->object, -1, "schema[0].");
 
@@ -958,6 +1148,15 @@ in_values(DmeshRuleSet *rs, DmeshRule *r, Datum value)
 		for (int i = 0; i < r->nvalues; i++)
 			if (DatumGetInt32(DirectFunctionCall2(numeric_cmp, value,
 												  NumericGetDatum(r->values[i].num))) == 0)
+				return true;
+		return false;
+	}
+	if (col->num == DMESH_NUM_INT)
+	{
+		int64		v = int_value(col, value);
+
+		for (int i = 0; i < r->nvalues; i++)
+			if (r->values[i].int_ok && r->values[i].ival == v)
 				return true;
 		return false;
 	}
@@ -1163,9 +1362,11 @@ dmesh_rule_expected(const DmeshRule *r)
 {
 	const char *pct = r->unit_percent ? "%" : "";
 
+	const char *t1 = r->t1_text ? r->t1_text : "0";
+
 	if (r->op == DMESH_OP_BETWEEN || r->op == DMESH_OP_NOT_BETWEEN)
-		return psprintf("%s %g%s and %g%s", op_symbol(r->op), r->t1, pct, r->t2, pct);
-	return psprintf("%s %g%s", op_symbol(r->op), r->t1, pct);
+		return psprintf("%s %s%s and %s%s", op_symbol(r->op), t1, pct, r->t2_text, pct);
+	return psprintf("%s %s%s", op_symbol(r->op), t1, pct);
 }
 
 /* What a row-level rule asks of a value, for messages. */
@@ -1197,17 +1398,56 @@ dmesh_rule_describe(const DmeshRule *r)
 	}
 }
 
+/* Error context while parsing an sql rule: positions point into its query. */
+typedef struct SqlRuleContext
+{
+	const char *name;
+	const char *query;
+} SqlRuleContext;
+
+static void
+sql_rule_context(void *arg)
+{
+	SqlRuleContext *c = arg;
+	int			pos = geterrposition();
+
+	if (pos > 0)
+	{
+		errposition(0);
+		internalerrposition(pos);
+		internalerrquery(c->query);
+	}
+	errcontext("sql rule \"%s\"", c->name);
+}
+
+static void
+refuse_sql(const DmeshRule *r, const char *problem)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("sql rule \"%s\" %s", r->name, problem),
+			 errhint("An sql rule is one SELECT that returns one number, and changes nothing.")));
+}
+
 /*
  * The query of an sql rule with {object} and {property} replaced; it must
- * parse as one SELECT statement.
+ * parse as one plain SELECT (no data-modifying WITH, no INTO, no locking).
+ * With "cte" (a query source not yet published), {object} is a WITH item
+ * holding the source query.
  */
 char *
-dmesh_rule_sql_text(DmeshRuleSet *rs, const DmeshRule *r, const char *object, bool physical)
+dmesh_rule_sql_text(DmeshRuleSet *rs, const DmeshRule *r, const char *object, bool physical,
+					const char *cte)
 {
 	StringInfoData buf;
 	const char *p = r->query;
 	List	   *stmts;
+	SelectStmt *select;
+	SqlRuleContext ctx;
+	ErrorContextCallback callback;
 
+	if (cte)
+		object = "dmesh_object";
 	initStringInfo(&buf);
 	while (*p)
 	{
@@ -1219,9 +1459,7 @@ dmesh_rule_sql_text(DmeshRuleSet *rs, const DmeshRule *r, const char *object, bo
 		else if (strncmp(p, "{property}", 10) == 0)
 		{
 			if (r->prop < 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("sql rule \"%s\" uses {property} but is not a property rule", r->name)));
+				refuse_sql(r, "uses {property} but is not the rule of a property");
 			appendStringInfoString(&buf, quote_identifier(physical ?
 														  rs->contract->props[r->prop].column :
 														  rs->contract->props[r->prop].name));
@@ -1230,12 +1468,61 @@ dmesh_rule_sql_text(DmeshRuleSet *rs, const DmeshRule *r, const char *object, bo
 		else
 			appendStringInfoChar(&buf, *p++);
 	}
+
+	ctx.name = r->name;
+	ctx.query = buf.data;
+	callback.callback = sql_rule_context;
+	callback.arg = &ctx;
+	callback.previous = error_context_stack;
+	error_context_stack = &callback;
 	stmts = raw_parser(buf.data, RAW_PARSE_DEFAULT);
-	if (list_length(stmts) != 1 ||
-		!IsA(linitial_node(RawStmt, stmts)->stmt, SelectStmt))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("sql rule \"%s\" must be a single SELECT statement", r->name)));
+	error_context_stack = callback.previous;
+
+	if (list_length(stmts) != 1 || !IsA(linitial_node(RawStmt, stmts)->stmt, SelectStmt))
+		refuse_sql(r, "must be a single SELECT statement");
+	select = (SelectStmt *) linitial_node(RawStmt, stmts)->stmt;
+	if (select->intoClause || select->lockingClause)
+		refuse_sql(r, "must not use INTO or a locking clause");
+	if (select->withClause)
+	{
+		ListCell   *lc;
+
+		foreach(lc, select->withClause->ctes)
+		{
+			CommonTableExpr *c = lfirst_node(CommonTableExpr, lc);
+
+			if (!IsA(c->ctequery, SelectStmt))
+				refuse_sql(r, "must not change data");
+		}
+	}
+
+	if (cte)
+	{
+		/* Put the source first among the query's WITH items. */
+		StringInfoData out;
+		const char *q = buf.data;
+
+		initStringInfo(&out);
+		while (isspace((unsigned char) *q))
+			q++;
+		if (select->withClause)
+		{
+			q += 4;				/* WITH */
+			while (isspace((unsigned char) *q))
+				q++;
+			if (select->withClause->recursive)
+			{
+				q += 9;			/* RECURSIVE */
+				appendStringInfoString(&out, "WITH RECURSIVE ");
+			}
+			else
+				appendStringInfoString(&out, "WITH ");
+			appendStringInfo(&out, "dmesh_object AS (%s), %s", cte, q);
+		}
+		else
+			appendStringInfo(&out, "WITH dmesh_object AS (%s) %s", cte, q);
+		return out.data;
+	}
 	return buf.data;
 }
 

@@ -66,6 +66,7 @@ typedef struct QualityScanState
 /* Compiled rules, per call site (fn_extra). */
 typedef struct QualityScanPlan
 {
+	Jsonb	   *doc;			/* a copy of the contract compiled */
 	DmeshRuleSet *rs;
 	int		   *row_rules;		/* indexes of rules with a row test */
 	int			nrow_rules;
@@ -215,22 +216,41 @@ equal_hashes(HashRuns *set)
 	return same;
 }
 
+/*
+ * The compiled rules of the contract argument, kept in fn_extra.  The
+ * contract is the same for every row of a group; it is compared with the
+ * compiled one at the first row of each group ("first"), and compiled
+ * again if it differs (a LATERAL subquery may pass another one each time).
+ */
 static QualityScanPlan *
-get_plan(FunctionCallInfo fcinfo)
+get_plan(FunctionCallInfo fcinfo, bool first)
 {
-	QualityScanPlan   *plan = fcinfo->flinfo->fn_extra;
+	QualityScanPlan *plan = fcinfo->flinfo->fn_extra;
 	MemoryContext old;
 	Jsonb	   *doc;
 	DmeshContract *contract;
 	Oid		   *types;
 	int			nargs = PG_NARGS() - 2;
 
-	if (plan != NULL)
-		return plan;
 	if (PG_ARGISNULL(1))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("the quality scan needs a contract")));
+	if (plan != NULL)
+	{
+		Jsonb	   *now;
+
+		if (!first)
+			return plan;
+		now = DatumGetJsonbP(PG_GETARG_DATUM(1));
+		if (VARSIZE(now) == VARSIZE(plan->doc) && memcmp(now, plan->doc, VARSIZE(now)) == 0)
+		{
+			return plan;
+		}
+		MemoryContextDelete(plan->rs->cxt);
+		pfree(plan);
+		fcinfo->flinfo->fn_extra = NULL;
+	}
 
 	old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
 	doc = DatumGetJsonbPCopy(PG_GETARG_DATUM(1));
@@ -245,6 +265,7 @@ get_plan(FunctionCallInfo fcinfo)
 		types[i] = get_fn_expr_argtype(fcinfo->flinfo, i + 2);
 
 	plan = palloc0(sizeof(QualityScanPlan));
+	plan->doc = doc;
 	plan->rs = dmesh_rules_compile(contract, types, fcinfo->flinfo->fn_mcxt);
 	plan->row_rules = palloc(sizeof(int) * Max(plan->rs->nrules, 1));
 	plan->dup_rules = palloc(sizeof(int) * Max(plan->rs->nrules, 1));
@@ -278,9 +299,13 @@ dmesh_quality_scan_step(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("dmesh._quality_scan_step can only be called as an aggregate step")));
-	plan = get_plan(fcinfo);
+	plan = get_plan(fcinfo, PG_ARGISNULL(0));
 	rs = plan->rs;
 	st = PG_ARGISNULL(0) ? new_state(aggcxt, rs->nrules) : (QualityScanState *) PG_GETARG_POINTER(0);
+	if (st->nrules != rs->nrules)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the quality scan needs the same contract for every row")));
 
 	st->rows++;
 	for (int i = 0; i < plan->nrow_rules; i++)

@@ -145,3 +145,12 @@ SELECT tgname FROM pg_trigger WHERE tgrelid = 'erej_src.customers'::regclass;
 RESET ROLE;
 SELECT action, details->>'mode' AS mode FROM dmesh.event_log
  WHERE action = 'enforce_contract' AND object_identity = 'erej.customers' ORDER BY event_id;
+
+-- Retiring the product removes its enforcement for good.
+SET ROLE erej_team;
+SELECT count(*) > 0 AS enforced FROM dmesh.enforce_contract('erej.customers', 'reject');
+SELECT dmesh.retire_data_product('erej.customers');
+SELECT count(*) FROM dmesh.enforcement WHERE domain = 'erej';
+SELECT * FROM dmesh.enforce_contract('erej.customers');
+SELECT count(*) FROM dmesh.enforce_contract('erej.customers', 'off');
+RESET ROLE;
