@@ -291,6 +291,7 @@ typedef struct DmeshRuleColumn
 	int16		typlen;
 	bool		typbyval;
 	bool		is_text;
+	Oid			collation;		/* the type's, for comparisons and hashes */
 	DmeshNumKind num;
 	bool		out_ready;
 	FmgrInfo	out;

@@ -268,6 +268,8 @@ duplicate_exists(DmeshEnforcement *e, DmeshRule *r, Relation rel, Datum *values,
 	Datum		args[DMESH_MAX_ARGS];
 	char		argnulls[DMESH_MAX_ARGS];
 	DmeshSection section;
+	Oid			save_userid;
+	int			save_sec_context;
 	bool		exists;
 
 	if (r->nkeys > DMESH_MAX_ARGS - 2)
@@ -289,13 +291,15 @@ duplicate_exists(DmeshEnforcement *e, DmeshRule *r, Relation rel, Datum *values,
 	argnulls[r->nkeys + 1] = old ? ' ' : 'n';
 
 	SPI_connect();
-	dmesh_enter_as_role(&section, e->source_owner);
 	if (e->lookup_plans[r->index] == NULL)
 	{
 		StringInfoData sql;
 		Oid			types[DMESH_MAX_ARGS];
 		MemoryContext old_cxt;
 		SPIPlanPtr	plan;
+
+		/* Prepared once, as the owner with search_path pinned. */
+		dmesh_enter_as_role(&section, e->source_owner);
 
 		initStringInfo(&sql);
 		appendStringInfo(&sql, "SELECT 1 FROM %s s WHERE ",
@@ -321,11 +325,22 @@ duplicate_exists(DmeshEnforcement *e, DmeshRule *r, Relation rel, Datum *values,
 		SPI_keepplan(plan);
 		e->lookup_plans[r->index] = plan;
 		MemoryContextSwitchTo(old_cxt);
+		dmesh_leave(&section);
 	}
+
+	/*
+	 * Each row: the saved plan names everything qualified and keeps the
+	 * search_path it was made with, so only the user changes (the writer may
+	 * not read the table, and must not be limited by its row security).
+	 * Abort restores the user.
+	 */
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(e->source_owner, save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
 	if (SPI_execute_plan(e->lookup_plans[r->index], args, argnulls, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "duplicate lookup failed");
 	exists = SPI_processed > 0;
-	dmesh_leave(&section);
+	SetUserIdAndSecContext(save_userid, save_sec_context);
 	SPI_finish();
 	return exists;
 }
@@ -516,6 +531,16 @@ flush_entry(DmeshEnforcement *e, void *arg)
 	f->display = e->display;
 }
 
+static void
+any_broken(DmeshEnforcement *e, void *arg)
+{
+	int		   *n = arg;
+
+	for (int i = 0; i < e->rs->nrules; i++)
+		if (e->broken[i] > 0)
+			(*n)++;
+}
+
 Datum
 dmesh_contract_statement(PG_FUNCTION_ARGS)
 {
@@ -529,6 +554,12 @@ dmesh_contract_statement(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("dmesh._contract_statement must fire AFTER ... FOR EACH STATEMENT")));
+
+	/* Most statements break nothing: then there is nothing to record. */
+	dmesh_enforcement_foreach(product_id, any_broken, &f.rules);
+	if (f.rules == 0)
+		return PointerGetDatum(NULL);
+	f.rules = 0;
 
 	f.mode = mode == MODE_WARN ? "warn" : "quarantine";
 	f.writer = dmesh_role_name(GetUserId());

@@ -119,6 +119,7 @@ init_column(DmeshRuleColumn *col, Oid typid)
 	get_typlenbyval(typid, &col->typlen, &col->typbyval);
 	get_type_category_preferred(base, &category, &preferred);
 	col->is_text = (base == TEXTOID || base == VARCHAROID || base == BPCHAROID);
+	col->collation = get_typcollation(typid);
 	col->num = numeric_kind(base);
 	col->out_ready = false;
 }
@@ -1177,7 +1178,7 @@ in_values(DmeshRuleSet *rs, DmeshRule *r, Datum value)
 		return false;
 	}
 	for (int i = 0; i < r->nvalues; i++)
-		if (DatumGetBool(FunctionCall2Coll(r->values_eq, get_typcollation(col->typid),
+		if (DatumGetBool(FunctionCall2Coll(r->values_eq, col->collation,
 										   value, r->values[i].datum)))
 			return true;
 	return false;

@@ -72,7 +72,6 @@ typedef struct QualityScanPlan
 	int			nrow_rules;
 	int		   *dup_rules;
 	int			ndup_rules;
-	Oid		   *collations;
 } QualityScanPlan;
 
 static QualityScanState *
@@ -278,9 +277,6 @@ get_plan(FunctionCallInfo fcinfo, bool first)
 		else if (r->test != DMESH_TEST_NONE)
 			plan->row_rules[plan->nrow_rules++] = i;
 	}
-	plan->collations = palloc(sizeof(Oid) * Max(nargs, 1));
-	for (int i = 0; i < nargs; i++)
-		plan->collations[i] = OidIsValid(types[i]) ? get_typcollation(types[i]) : InvalidOid;
 	MemoryContextSwitchTo(old);
 	fcinfo->flinfo->fn_extra = plan;
 	return plan;
@@ -331,7 +327,7 @@ dmesh_quality_scan_step(PG_FUNCTION_ARGS)
 				skip = true;
 			else
 				h = hash_combine64(h, DatumGetUInt64(FunctionCall2Coll(col->hash,
-																	   plan->collations[r->keys[k]],
+																	   col->collation,
 																	   PG_GETARG_DATUM(arg),
 																	   Int64GetDatum(0))));
 		}
