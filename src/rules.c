@@ -688,6 +688,48 @@ set_duplicate_keys(DmeshRuleSet *rs, DmeshRule *r, int *keys, int nkeys, const c
 	}
 }
 
+/*
+ * Arguments a metric does not take would be ignored, and a misspelled one
+ * would leave the rule checking something else: both are refused.
+ */
+static void
+check_arguments(JsonbContainer *args, const char *metric, const char *path)
+{
+	JsonbIterator *it = JsonbIteratorInit(args);
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+	int			depth = 0;
+	const char *allowed[2] = {NULL, NULL};
+
+	if (metric != NULL && strcmp(metric, "missingValues") == 0)
+		allowed[0] = "missingValues";
+	else if (metric != NULL && strcmp(metric, "invalidValues") == 0)
+	{
+		allowed[0] = "validValues";
+		allowed[1] = "pattern";
+	}
+	else if (metric != NULL && strcmp(metric, "duplicateValues") == 0)
+		allowed[0] = "properties";
+
+	while ((tok = JsonbIteratorNext(&it, &v, false)) != WJB_DONE)
+	{
+		if (tok == WJB_BEGIN_OBJECT || tok == WJB_BEGIN_ARRAY)
+			depth++;
+		else if (tok == WJB_END_OBJECT || tok == WJB_END_ARRAY)
+			depth--;
+		else if (tok == WJB_KEY && depth == 1)
+		{
+			char	   *key = pnstrdup(v.val.string.val, v.val.string.len);
+
+			if ((allowed[0] == NULL || strcmp(key, allowed[0]) != 0) &&
+				(allowed[1] == NULL || strcmp(key, allowed[1]) != 0))
+				rule_error(psprintf("%sarguments.%s", path, key),
+						   psprintf("not an argument of %s", metric ? metric : "this rule"),
+						   "missingValues takes missingValues; invalidValues takes validValues or pattern; duplicateValues takes properties.");
+		}
+	}
+}
+
 static void
 rule_path_context(void *arg)
 {
@@ -722,6 +764,8 @@ compile_quality_rule(DmeshRuleSet *rs, JsonbContainer *rule, int prop, const cha
 
 	if (strcmp(type, "text") == 0)
 		return;					/* a description, not a check */
+	if (args != NULL)
+		check_arguments(args, metric, path);
 	if (strcmp(type, "sql") == 0)
 	{
 		char	   *query = dmesh_json_text(rule, "query");

@@ -37,6 +37,11 @@ $$ SELECT jsonb_set(jsonb_set(doc, '{version}', '"1.1.0"'), path, value) FROM ba
 -- Unknown metric, type, unit, severity and format.
 SELECT dmesh.set_contract('qcomp.items', pg_temp.edit('{schema,0,properties,1,quality}', '[{"metric": "bogusValues"}]'));
 SELECT dmesh.set_contract('qcomp.items', pg_temp.edit('{schema,0,properties,1,quality}', '[{"type": "custom", "engine": "soda", "implementation": "x"}]'));
+-- An argument the metric does not take (or misspelled) is refused.
+SELECT dmesh.set_contract('qcomp.items', pg_temp.edit('{schema,0,properties,1,quality}',
+       '[{"metric": "missingValues", "arguments": {"missingValue": ["n/a"]}}]'));
+SELECT dmesh.set_contract('qcomp.items', pg_temp.edit('{schema,0,properties,1,quality}',
+       '[{"metric": "nullValues", "arguments": {"validValues": ["a"]}}]'));
 SELECT dmesh.set_contract('qcomp.items', pg_temp.edit('{schema,0,properties,1,quality}', '[{"metric": "nullValues", "unit": "bananas"}]'));
 SELECT dmesh.set_contract('qcomp.items', pg_temp.edit('{schema,0,properties,1,quality}', '[{"metric": "nullValues", "severity": "critical"}]'));
 SELECT dmesh.set_contract('qcomp.items', pg_temp.edit('{schema,0,properties,1,logicalTypeOptions}', '{"format": "ipv4"}'));
