@@ -16,7 +16,11 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "access/xact.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/json.h"
+#include "utils/timestamp.h"
 
 #include "dmesh.h"
 
@@ -44,47 +48,127 @@ log_access_event(Oid caller, const char *action, const DmeshProduct *product, Oi
 					product->domain.id, product->id, dmesh_json_finish(&details));
 }
 
+/*
+ * Make or change the agreement of a consumer.  Runs in a product call
+ * (privileged section, product locked).  Returns the grant_id.
+ */
+int64
+dmesh_make_agreement(const DmeshProduct *product, Oid consumer, const char *filter,
+					 const char *purpose, Datum expires_at, bool expires_null,
+					 ArrayType *unmask, int64 request_id, Oid caller)
+{
+	DmeshContract *contract = dmesh_load_contract(product, NULL, -1);
+	char	   *checked = dmesh_check_row_filter(product, contract, filter);
+	DmeshArgs	args;
+	DmeshJson	details;
+	int64		grant_id;
+	bool		existed;
+
+	if (strcmp(product->status, "retired") == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("cannot grant access to data product \"%s\" because it is retired",
+						dmesh_product_display(product))));
+	if (!expires_null && DatumGetTimestampTz(expires_at) <= GetCurrentTransactionStartTimestamp())
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("expires_at must be in the future")));
+	if (unmask != NULL)
+	{
+		Datum	   *elems;
+		bool	   *nulls;
+		int			n;
+
+		deconstruct_array(unmask, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+		for (int i = 0; i < n; i++)
+		{
+			bool		known = false;
+			char	   *col = nulls[i] ? NULL : TextDatumGetCString(elems[i]);
+
+			for (int p = 0; col && p < contract->nprops; p++)
+				if (strcmp(contract->props[p].name, col) == 0)
+					known = true;
+			if (!known)
+				ereport(ERROR,
+						(errcode(ERRCODE_UNDEFINED_COLUMN),
+						 errmsg("data product \"%s\" publishes no column \"%s\"",
+								dmesh_product_display(product), col ? col : "NULL"),
+						 errhint("unmask lists published columns, as the contract names them.")));
+		}
+	}
+
+	dmesh_args_init(&args);
+	dmesh_arg_int8(&args, product->id);
+	dmesh_arg_oid(&args, REGROLEOID, consumer);
+	dmesh_arg_text(&args, checked);
+	dmesh_arg_text(&args, purpose);
+	dmesh_arg_datum(&args, TIMESTAMPTZOID, expires_at, expires_null);
+	dmesh_arg_datum(&args, TEXTARRAYOID, unmask ? PointerGetDatum(unmask) : (Datum) 0, unmask == NULL);
+	dmesh_arg_text(&args, dmesh_role_name(caller));
+	dmesh_arg_datum(&args, INT8OID, Int64GetDatum(request_id), request_id <= 0);
+	existed = dmesh_spi_exec("SELECT grant_id,"
+							 "       row_filter IS NOT DISTINCT FROM $3 AND purpose IS NOT DISTINCT FROM $4"
+							 "       AND expires_at IS NOT DISTINCT FROM $5 AND unmask = coalesce($6, '{}')"
+							 "  FROM dmesh.access_grant WHERE product_id = $1 AND consumer = $2",
+							 &args, SPI_OK_SELECT) > 0;
+	if (existed && request_id <= 0 && strcmp(dmesh_spi_text(0, 2), "t") == 0)
+	{
+		ereport(NOTICE,
+				(errmsg("role \"%s\" already has access to data product \"%s\", skipping",
+						dmesh_role_name(consumer), dmesh_product_display(product))));
+		return dmesh_spi_int8(0, 1);
+	}
+	dmesh_spi_exec("INSERT INTO dmesh.access_grant AS g (product_id, consumer, row_filter, purpose,"
+				   " expires_at, unmask, granted_by, request_id)"
+				   " VALUES ($1, $2, $3, $4, $5, coalesce($6, '{}'), $7, $8)"
+				   " ON CONFLICT (product_id, consumer) DO UPDATE"
+				   " SET row_filter = excluded.row_filter, purpose = excluded.purpose,"
+				   "     expires_at = excluded.expires_at, unmask = excluded.unmask,"
+				   "     request_id = coalesce(excluded.request_id, g.request_id), updated_at = now()"
+				   " RETURNING grant_id",
+				   &args, SPI_OK_INSERT_RETURNING);
+	grant_id = dmesh_spi_int8(0, 1);
+
+	if (!existed)
+		dmesh_apply_grant(product, consumer, true);
+	dmesh_rewrite_ports(product);
+
+	dmesh_json_init(&details);
+	dmesh_json_str(&details, "consumer", dmesh_role_name(consumer));
+	if (checked)
+		dmesh_json_str(&details, "row_filter", checked);
+	if (purpose)
+		dmesh_json_str(&details, "purpose", purpose);
+	if (!expires_null)
+		dmesh_json_str(&details, "expires_at",
+					   DatumGetCString(DirectFunctionCall1(timestamptz_out, expires_at)));
+	if (unmask && ArrayGetNItems(ARR_NDIM(unmask), ARR_DIMS(unmask)) > 0)
+		dmesh_json_raw(&details, "unmask",
+					   TextDatumGetCString(DirectFunctionCall1(array_to_json, PointerGetDatum(unmask))));
+	if (existed)
+		dmesh_json_bool(&details, "changed", true);
+	dmesh_log_event(caller, "grant_access", "access_grant", dmesh_product_display(product),
+					product->domain.id, product->id, dmesh_json_finish(&details));
+	return grant_id;
+}
+
 Datum
 dmesh_grant_access(PG_FUNCTION_ARGS)
 {
 	char	   *ref = dmesh_text_arg(fcinfo, 0, "product");
 	Oid			consumer = consumer_arg(fcinfo);
+	char	   *filter = PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2));
+	char	   *purpose = PG_ARGISNULL(3) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(3));
+	ArrayType  *unmask = PG_ARGISNULL(5) ? NULL : PG_GETARG_ARRAYTYPE_P(5);
 	Oid			caller = GetUserId();
 	DmeshSection section;
 	DmeshProduct product;
-	DmeshArgs	args;
 	int64		grant_id;
 
 	dmesh_begin_product_call(ref, caller, "grant access to", &section, &product);
-	if (strcmp(product.status, "retired") == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("cannot grant access to data product \"%s\" because it is retired",
-						dmesh_product_display(&product))));
-
-	dmesh_args_init(&args);
-	dmesh_arg_int8(&args, product.id);
-	dmesh_arg_oid(&args, REGROLEOID, consumer);
-	if (dmesh_spi_exec("SELECT grant_id FROM dmesh.access_grant"
-					   " WHERE product_id = $1 AND consumer = $2",
-					   &args, SPI_OK_SELECT) > 0)
-	{
-		grant_id = dmesh_spi_int8(0, 1);
-		ereport(NOTICE,
-				(errmsg("role \"%s\" already has access to data product \"%s\", skipping",
-						dmesh_role_name(consumer), dmesh_product_display(&product))));
-	}
-	else
-	{
-		dmesh_arg_text(&args, dmesh_role_name(caller));
-		dmesh_spi_exec("INSERT INTO dmesh.access_grant (product_id, consumer, granted_by)"
-					   " VALUES ($1, $2, $3) RETURNING grant_id",
-					   &args, SPI_OK_INSERT_RETURNING);
-		grant_id = dmesh_spi_int8(0, 1);
-		dmesh_apply_grant(&product, consumer, true);
-		log_access_event(caller, "grant_access", &product, consumer);
-	}
-
+	grant_id = dmesh_make_agreement(&product, consumer, filter, purpose,
+									PG_ARGISNULL(4) ? (Datum) 0 : PG_GETARG_DATUM(4), PG_ARGISNULL(4),
+									unmask, 0, caller);
 	dmesh_end_call(&section);
 	PG_RETURN_INT64(grant_id);
 }
@@ -111,6 +195,7 @@ dmesh_revoke_access(PG_FUNCTION_ARGS)
 	if (revoked)
 	{
 		dmesh_apply_grant(&product, consumer, false);
+		dmesh_rewrite_ports(&product);
 		log_access_event(caller, "revoke_access", &product, consumer);
 	}
 	else

@@ -24,6 +24,7 @@
 #include "nodes/parsenodes.h"
 #include "regex/regex.h"
 #include "utils/numeric.h"
+#include "utils/array.h"
 #include "utils/jsonb.h"
 
 /* Limits on the names of domains and products, in bytes (names.c). */
@@ -484,6 +485,21 @@ extern void dmesh_check_no_dependents(const DmeshProduct *product, Oid relid,
 									  const char *action);
 extern void dmesh_apply_grant(const DmeshProduct *product, Oid consumer, bool grant);
 extern Oid	dmesh_port_relid(const DmeshProduct *product, int major);
+extern void dmesh_rewrite_ports(const DmeshProduct *product);
+
+/* ---------- access.c ---------- */
+
+extern int64 dmesh_make_agreement(const DmeshProduct *product, Oid consumer, const char *filter,
+								  const char *purpose, Datum expires_at, bool expires_null,
+								  ArrayType *unmask, int64 request_id, Oid caller);
+
+/* ---------- governance.c ---------- */
+
+extern char *dmesh_port_source(const DmeshProduct *product, const DmeshContract *contract);
+extern char *dmesh_port_query(const DmeshProduct *product, const DmeshContract *contract);
+extern char *dmesh_check_row_filter(const DmeshProduct *product, const DmeshContract *contract,
+									const char *filter);
+extern int	dmesh_mask_code(const char *mask);
 extern List *dmesh_live_majors(const DmeshProduct *product);
 
 #endif							/* DMESH_H */

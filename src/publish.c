@@ -68,28 +68,6 @@ dmesh_port_relid(const DmeshProduct *product, int major)
 }
 
 /*
- * The view's query: the contract's properties, in order, each taken from
- * its source column and named as the contract names it.
- */
-static char *
-port_query(const DmeshProduct *product, const DmeshContract *contract)
-{
-	StringInfoData sql;
-
-	initStringInfo(&sql);
-	appendStringInfoString(&sql, "SELECT ");
-	for (int i = 0; i < contract->nprops; i++)
-		appendStringInfo(&sql, "%ss.%s AS %s", i > 0 ? ", " : "",
-						 quote_identifier(contract->props[i].column),
-						 quote_identifier(contract->props[i].name));
-	if (OidIsValid(product->source_relid))
-		appendStringInfo(&sql, " FROM %s s", dmesh_qualified_relname(product->source_relid));
-	else
-		appendStringInfo(&sql, " FROM (%s) s", product->source_query);
-	return sql.data;
-}
-
-/*
  * CREATE OR REPLACE VIEW can only append columns.  Is the existing view's
  * column list a prefix of the new one (same names and types)?
  */
@@ -184,7 +162,7 @@ dmesh_publish_port(const DmeshProduct *product, const DmeshContract *contract,
 {
 	char	   *relname = dmesh_port_relation_name(product->name, contract->major);
 	char	   *qualified = port_qualified_name(product, relname);
-	char	   *body = port_query(product, contract);
+	char	   *body = dmesh_port_query(product, contract);
 	Oid			relid;
 	DmeshArgs	args;
 	uint64		ngrants;
@@ -204,7 +182,8 @@ dmesh_publish_port(const DmeshProduct *product, const DmeshContract *contract,
 				(errcode(ERRCODE_DUPLICATE_TABLE),
 				 errmsg("relation %s already exists and is not a published view", qualified)));
 	if (*replaced && replaceable(relid, product, contract))
-		dmesh_spi_utility(psprintf("CREATE OR REPLACE VIEW %s AS %s", qualified, body));
+		dmesh_spi_utility(psprintf("CREATE OR REPLACE VIEW %s WITH (security_barrier) AS %s",
+								   qualified, body));
 	else
 	{
 		/* Columns move or go: build the view again, unless others use it. */
@@ -213,7 +192,7 @@ dmesh_publish_port(const DmeshProduct *product, const DmeshContract *contract,
 			dmesh_check_no_dependents(product, relid, "rebuild");
 			dmesh_spi_utility(psprintf("DROP VIEW %s", qualified));
 		}
-		dmesh_spi_utility(psprintf("CREATE VIEW %s AS %s", qualified, body));
+		dmesh_spi_utility(psprintf("CREATE VIEW %s WITH (security_barrier) AS %s", qualified, body));
 		dmesh_spi_utility(psprintf("ALTER VIEW %s OWNER TO %s", qualified,
 								   quote_identifier(dmesh_role_name(product->owner))));
 		relid = lookup_port_relation(product, relname);
@@ -300,6 +279,34 @@ dmesh_live_majors(const DmeshProduct *product)
 																 ports->tupdesc, 2, &isnull)));
 	}
 	return majors;
+}
+
+/*
+ * Rewrite every live relation of the product with its current agreements
+ * and masks (same columns, so CREATE OR REPLACE keeps the privileges).
+ */
+void
+dmesh_rewrite_ports(const DmeshProduct *product)
+{
+	SPITupleTable *ports;
+	uint64		n = live_ports(product, -1, &ports);
+
+	for (uint64 i = 0; i < n; i++)
+	{
+		char	   *relname = SPI_getvalue(ports->vals[i], ports->tupdesc, 1);
+		bool		isnull;
+		int			major = DatumGetInt32(SPI_getbinval(ports->vals[i], ports->tupdesc, 2, &isnull));
+		DmeshContract *contract;
+
+		if (!OidIsValid(lookup_port_relation(product, relname)))
+			continue;
+		contract = dmesh_load_contract(product, NULL, major);
+		if (contract == NULL)
+			continue;
+		dmesh_spi_utility(psprintf("CREATE OR REPLACE VIEW %s WITH (security_barrier) AS %s",
+								   port_qualified_name(product, relname),
+								   dmesh_port_query(product, contract)));
+	}
 }
 
 /*

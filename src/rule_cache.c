@@ -183,6 +183,7 @@ build_entry(DmeshEnforcement *entry, int64 product_id, Relation rel)
 	for (int i = 0; i < contract->nprops; i++)
 		entry->masked[i] = is_masked_classification(contract->props[i].classification);
 	entry->broken = palloc0(sizeof(int64) * Max(entry->rs->nrules, 1));
+	entry->quarantined = 0;
 	entry->lookup_plans = palloc0(sizeof(SPIPlanPtr) * Max(entry->rs->nrules, 1));
 	entry->valid = true;
 	MemoryContextSwitchTo(old);
@@ -209,6 +210,7 @@ dmesh_enforcement(int64 product_id, Relation rel)
 	entry = hash_search(rule_cache, &key, HASH_ENTER, &found);
 	if (!found)
 	{
+		entry->quarantined = 0;
 		entry->cxt = NULL;
 		entry->valid = false;
 		entry->rs = NULL;

@@ -1,0 +1,240 @@
+-- dmesh 0.3.0 -> 0.4.0: governance: access agreements (row filters,
+-- purposes, expiry, unmasked columns), access requests, masking policies.
+\echo Use "ALTER EXTENSION dmesh UPDATE TO '0.4.0'" to load this file. \quit
+
+-------------------------------------------------------------------------------
+-- Catalog
+-------------------------------------------------------------------------------
+
+ALTER TABLE @extschema@.access_grant
+    ADD COLUMN row_filter text,
+    ADD COLUMN purpose    text,
+    ADD COLUMN expires_at timestamptz,
+    ADD COLUMN unmask     text[] NOT NULL DEFAULT '{}',
+    ADD COLUMN request_id bigint,
+    ADD COLUMN updated_at timestamptz;
+COMMENT ON TABLE @extschema@.access_grant IS
+  'Access agreements: which consumer roles may read which data product, which rows (row_filter), for what purpose, until when, and which masked columns they see in clear. Without a row here a role cannot read the product (default deny). A role sees the agreements it holds and those of the products it manages.';
+COMMENT ON COLUMN @extschema@.access_grant.row_filter IS
+  'Boolean expression over the product''s published columns: the consumer sees only the rows where it is true; NULL for all rows. Kept as dmesh validated it.';
+COMMENT ON COLUMN @extschema@.access_grant.purpose IS 'What the consumer uses the product for.';
+COMMENT ON COLUMN @extschema@.access_grant.expires_at IS
+  'When the agreement stops working (checked by every query, nothing to run); NULL for never.';
+COMMENT ON COLUMN @extschema@.access_grant.unmask IS
+  'Published columns the consumer sees in clear although a masking policy covers them.';
+COMMENT ON COLUMN @extschema@.access_grant.request_id IS 'The access request the agreement was approved from, if any.';
+COMMENT ON COLUMN @extschema@.access_grant.updated_at IS 'When the agreement''s terms last changed.';
+
+CREATE TABLE @extschema@.access_request (
+    request_id   bigserial PRIMARY KEY,
+    product_id   bigint NOT NULL REFERENCES @extschema@.data_product (product_id),
+    requester    regrole NOT NULL,
+    purpose      text NOT NULL
+                 CONSTRAINT access_request_purpose_given CHECK (pg_catalog.btrim(purpose) OPERATOR(pg_catalog.<>) ''),
+    row_filter   text,
+    status       text NOT NULL DEFAULT 'pending'
+                 CONSTRAINT access_request_status_valid
+                 CHECK (status OPERATOR(pg_catalog.=) ANY (ARRAY['pending', 'approved', 'denied'])),
+    requested_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    decided_by   text,
+    decided_at   timestamptz,
+    reason       text,
+    grant_id     bigint
+);
+CREATE INDEX ON @extschema@.access_request (product_id, status);
+COMMENT ON TABLE @extschema@.access_request IS
+  'Requests for access to data products: made by any role, approved or denied by the product''s managers. A role sees its own requests and those on the products it manages.';
+COMMENT ON COLUMN @extschema@.access_request.request_id IS 'Identifier of the request.';
+COMMENT ON COLUMN @extschema@.access_request.product_id IS 'Data product asked for.';
+COMMENT ON COLUMN @extschema@.access_request.requester IS 'Role asking (the role that will read).';
+COMMENT ON COLUMN @extschema@.access_request.purpose IS 'Why the requester needs the product.';
+COMMENT ON COLUMN @extschema@.access_request.row_filter IS 'Rows the requester asks for, as a row filter; NULL for all.';
+COMMENT ON COLUMN @extschema@.access_request.status IS 'pending, approved or denied.';
+COMMENT ON COLUMN @extschema@.access_request.requested_at IS 'When the request was made.';
+COMMENT ON COLUMN @extschema@.access_request.decided_by IS 'Role that approved or denied it.';
+COMMENT ON COLUMN @extschema@.access_request.decided_at IS 'When it was decided.';
+COMMENT ON COLUMN @extschema@.access_request.reason IS 'Why it was denied.';
+COMMENT ON COLUMN @extschema@.access_request.grant_id IS 'The agreement made by its approval.';
+
+CREATE TABLE @extschema@.policy (
+    policy_id    bigserial PRIMARY KEY,
+    name         text NOT NULL UNIQUE
+                 CONSTRAINT policy_name_valid CHECK (pg_catalog.btrim(name) OPERATOR(pg_catalog.<>) ''),
+    kind         text NOT NULL
+                 CONSTRAINT policy_kind_valid CHECK (kind OPERATOR(pg_catalog.=) ANY (ARRAY['masking', 'publish'])),
+    rule         jsonb NOT NULL,
+    scope        text NOT NULL,
+    enforcement  text NOT NULL DEFAULT 'enforce'
+                 CONSTRAINT policy_enforcement_valid
+                 CHECK (enforcement OPERATOR(pg_catalog.=) ANY (ARRAY['enforce', 'warn'])),
+    domain_id    bigint REFERENCES @extschema@.domain (domain_id),
+    product_id   bigint REFERENCES @extschema@.data_product (product_id),
+    created_by   text NOT NULL,
+    created_at   timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+COMMENT ON TABLE @extschema@.policy IS
+  'Governance policies as code: masking policies (a mask per classification) and publish policies (checks a product must pass to be published), each for the whole mesh, a domain or a product.';
+COMMENT ON COLUMN @extschema@.policy.policy_id IS 'Identifier of the policy.';
+COMMENT ON COLUMN @extschema@.policy.name IS 'Name of the policy, unique in the mesh.';
+COMMENT ON COLUMN @extschema@.policy.kind IS 'masking or publish.';
+COMMENT ON COLUMN @extschema@.policy.rule IS 'The rule, validated when the policy was created (see README).';
+COMMENT ON COLUMN @extschema@.policy.scope IS 'mesh, domain:<name> or product:<domain.product>; for masking the narrowest scope wins.';
+COMMENT ON COLUMN @extschema@.policy.enforcement IS 'enforce or warn.';
+COMMENT ON COLUMN @extschema@.policy.domain_id IS 'Domain of a domain or product scope.';
+COMMENT ON COLUMN @extschema@.policy.product_id IS 'Product of a product scope.';
+COMMENT ON COLUMN @extschema@.policy.created_by IS 'Role that created the policy.';
+COMMENT ON COLUMN @extschema@.policy.created_at IS 'When it was created.';
+
+-- The key of hash masks: random, one per mesh, made with the first masking
+-- policy, readable by nobody but the extension owner (dmesh reads it
+-- directly).  Dumped with the mesh, so hashes stay the same after a restore.
+CREATE TABLE @extschema@.mesh_secret (
+    secret_id  integer PRIMARY KEY CONSTRAINT mesh_secret_one_row CHECK (secret_id OPERATOR(pg_catalog.=) 1),
+    hash_key   bytea NOT NULL CONSTRAINT mesh_secret_key_size CHECK (pg_catalog.length(hash_key) OPERATOR(pg_catalog.=) 16)
+);
+COMMENT ON TABLE @extschema@.mesh_secret IS
+  'The mesh''s key for hash masks (16 random bytes). Not readable by consumers: with it, hashes of small value sets could be reversed.';
+COMMENT ON COLUMN @extschema@.mesh_secret.secret_id IS 'Always 1.';
+COMMENT ON COLUMN @extschema@.mesh_secret.hash_key IS 'Key of the keyed hash (SipHash-2-4) behind the hash mask.';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.access_request', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.access_request_request_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.policy', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.policy_policy_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.mesh_secret', '');
+REVOKE ALL ON @extschema@.access_request, @extschema@.policy, @extschema@.mesh_secret FROM PUBLIC;
+REVOKE ALL ON SEQUENCE @extschema@.access_request_request_id_seq, @extschema@.policy_policy_id_seq FROM PUBLIC;
+GRANT SELECT ON @extschema@.access_request, @extschema@.policy TO PUBLIC;
+
+ALTER TABLE @extschema@.access_request ENABLE ROW LEVEL SECURITY;
+CREATE POLICY access_request_visible ON @extschema@.access_request FOR SELECT TO PUBLIC
+    USING (pg_catalog.pg_has_role(requester::pg_catalog.oid, 'USAGE')
+           OR @extschema@.manages(
+                  (SELECT p.domain_id FROM @extschema@.data_product p
+                    WHERE p.product_id OPERATOR(pg_catalog.=) access_request.product_id),
+                  product_id));
+
+ALTER TABLE @extschema@.event_log DROP CONSTRAINT event_log_object_type_valid;
+ALTER TABLE @extschema@.event_log ADD CONSTRAINT event_log_object_type_valid
+    CHECK (object_type OPERATOR(pg_catalog.=) ANY (
+        ARRAY['domain', 'data_product', 'output_port', 'access_grant', 'contract',
+              'access_request', 'policy']));
+COMMENT ON COLUMN @extschema@.event_log.action IS
+  'What happened: create_domain, create_data_product, publish, republish, deprecate, retire, grant_access, revoke_access, set_contract, set_contract_gate, contract_breach, enforce_contract, release_quarantine, discard_quarantine, request_access, approve_access, deny_access, create_policy, drop_policy.';
+COMMENT ON COLUMN @extschema@.event_log.object_type IS
+  'Kind of object changed: domain, data_product, output_port, access_grant, contract, access_request or policy.';
+
+-------------------------------------------------------------------------------
+-- Functions
+-------------------------------------------------------------------------------
+
+DROP FUNCTION @extschema@.grant_access(text, regrole);
+CREATE FUNCTION @extschema@.grant_access(
+    product text,
+    consumer regrole,
+    row_filter text DEFAULT NULL,
+    purpose text DEFAULT NULL,
+    expires_at timestamptz DEFAULT NULL,
+    unmask text[] DEFAULT '{}')
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'dmesh_grant_access'
+LANGUAGE C;
+COMMENT ON FUNCTION @extschema@.grant_access(text, regrole, text, text, timestamptz, text[]) IS
+  'Make (or change) the access agreement of a consumer role: the rows it sees (row_filter over the published columns), its purpose, its expiry, the masked columns it sees in clear. Returns the grant_id.';
+
+CREATE FUNCTION @extschema@.request_access(product text, purpose text, row_filter text DEFAULT NULL)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'dmesh_request_access'
+LANGUAGE C;
+COMMENT ON FUNCTION @extschema@.request_access(text, text, text) IS
+  'Ask for access to a product, as the current role, with a purpose and optionally the rows wanted. Returns the request_id.';
+
+CREATE FUNCTION @extschema@.approve_access(request_id bigint, row_filter text DEFAULT NULL,
+                                           expires_at timestamptz DEFAULT NULL)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'dmesh_approve_access'
+LANGUAGE C;
+COMMENT ON FUNCTION @extschema@.approve_access(bigint, text, timestamptz) IS
+  'Approve a pending request (product managers only): makes the agreement, with the row filter given, else the one requested. Returns the grant_id.';
+
+CREATE FUNCTION @extschema@.deny_access(request_id bigint, reason text)
+RETURNS void
+AS 'MODULE_PATHNAME', 'dmesh_deny_access'
+LANGUAGE C;
+COMMENT ON FUNCTION @extschema@.deny_access(bigint, text) IS
+  'Deny a pending request, with a reason (product managers only).';
+
+CREATE FUNCTION @extschema@.create_policy(name text, kind text, rule jsonb, scope text DEFAULT 'mesh',
+                                          enforcement text DEFAULT 'enforce')
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'dmesh_create_policy'
+LANGUAGE C;
+COMMENT ON FUNCTION @extschema@.create_policy(text, text, jsonb, text, text) IS
+  'Create a masking or publish policy for the mesh (superusers), a domain (its owner) or a product (its managers). Returns the policy_id.';
+
+CREATE FUNCTION @extschema@.drop_policy(name text)
+RETURNS void
+AS 'MODULE_PATHNAME', 'dmesh_drop_policy'
+LANGUAGE C STRICT;
+COMMENT ON FUNCTION @extschema@.drop_policy(text) IS
+  'Drop a policy (whoever could create it).';
+
+-- Used inside published views: which agreement applies to the current
+-- role, and whether a masked column is shown in clear.
+CREATE FUNCTION @extschema@._agreement(product_id bigint, managers oid[], consumers oid[],
+                                       expires bigint[])
+RETURNS integer
+AS 'MODULE_PATHNAME', 'dmesh_agreement'
+LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@._agreement(bigint, oid[], oid[], bigint[]) IS
+  'Internal, used by published views: 0 for a manager, the position of the current role''s agreement, or -1; an expired agreement is an error. Expiries are timestamptz values as integers (microseconds since 2000-01-01).';
+
+CREATE FUNCTION @extschema@._clear(product_id bigint, managers oid[], consumers oid[],
+                                   expires bigint[], unmasked_by integer[])
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'dmesh_clear'
+LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@._clear(bigint, oid[], oid[], bigint[], integer[]) IS
+  'Internal, used by published views: whether the current role sees a masked column in clear (a manager, or an agreement listing it in unmask).';
+
+CREATE FUNCTION @extschema@._mask(value anyelement, clear boolean, mask integer, keep integer)
+RETURNS anyelement
+AS 'MODULE_PATHNAME', 'dmesh_mask'
+LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@._mask(anyelement, boolean, integer, integer) IS
+  'Internal, used by published views: the value, or its mask (1 hash, 2 redact, 3 partial keeping "keep" characters, 4 null), of the same type.';
+
+-------------------------------------------------------------------------------
+-- Views
+-------------------------------------------------------------------------------
+
+CREATE VIEW @extschema@.masking AS
+SELECT d.name AS domain,
+       p.name AS product,
+       prop OPERATOR(pg_catalog.->>) 'name' AS property,
+       prop OPERATOR(pg_catalog.->>) 'classification' AS classification,
+       pol.name AS policy,
+       pol.rule OPERATOR(pg_catalog.->>) 'mask' AS mask
+  FROM @extschema@.data_product p
+  JOIN @extschema@.domain d ON d.domain_id OPERATOR(pg_catalog.=) p.domain_id
+  JOIN @extschema@.contract k ON k.product_id OPERATOR(pg_catalog.=) p.product_id
+                             AND k.version OPERATOR(pg_catalog.=) p.version
+  CROSS JOIN LATERAL pg_catalog.jsonb_array_elements(k.document OPERATOR(pg_catalog.#>) '{schema,0,properties}') prop
+  LEFT JOIN LATERAL (
+        SELECT pl.name, pl.rule FROM @extschema@.policy pl
+         WHERE pl.kind OPERATOR(pg_catalog.=) 'masking'
+           AND pl.rule OPERATOR(pg_catalog.->>) 'classification' OPERATOR(pg_catalog.=) (prop OPERATOR(pg_catalog.->>) 'classification')
+           AND (pl.product_id OPERATOR(pg_catalog.=) p.product_id
+                OR (pl.product_id IS NULL AND pl.domain_id OPERATOR(pg_catalog.=) p.domain_id)
+                OR (pl.product_id IS NULL AND pl.domain_id IS NULL))
+         ORDER BY (pl.product_id IS NULL), (pl.domain_id IS NULL)
+         LIMIT 1) pol ON true
+ WHERE prop OPERATOR(pg_catalog.?) 'classification';
+COMMENT ON VIEW @extschema@.masking IS
+  'Every classified property of every product''s active contract, with the masking policy that covers it (the narrowest scope) and its mask; NULL when none does.';
+COMMENT ON COLUMN @extschema@.masking.domain IS 'Domain of the product.';
+COMMENT ON COLUMN @extschema@.masking.product IS 'Name of the product.';
+COMMENT ON COLUMN @extschema@.masking.property IS 'Published column.';
+COMMENT ON COLUMN @extschema@.masking.classification IS 'Its classification in the contract.';
+COMMENT ON COLUMN @extschema@.masking.policy IS 'Masking policy that applies, or NULL.';
+COMMENT ON COLUMN @extschema@.masking.mask IS 'hash, redact, partial or null; NULL when no policy applies.';
+GRANT SELECT ON @extschema@.masking TO PUBLIC;
