@@ -119,7 +119,7 @@ ALTER TABLE @extschema@.event_log ADD CONSTRAINT event_log_object_type_valid
         ARRAY['domain', 'data_product', 'output_port', 'access_grant', 'contract',
               'access_request', 'policy']));
 COMMENT ON COLUMN @extschema@.event_log.action IS
-  'What happened: create_domain, create_data_product, publish, republish, deprecate, retire, grant_access, revoke_access, set_contract, set_contract_gate, contract_breach, enforce_contract, release_quarantine, discard_quarantine, request_access, approve_access, deny_access, create_policy, drop_policy.';
+  'What happened: create_domain, create_data_product, publish, republish, deprecate, retire, grant_access, revoke_access, set_contract, set_contract_gate, contract_breach, enforce_contract, release_quarantine, discard_quarantine, request_access, approve_access, deny_access, create_policy, drop_policy, policy_violation.';
 COMMENT ON COLUMN @extschema@.event_log.object_type IS
   'Kind of object changed: domain, data_product, output_port, access_grant, contract, access_request or policy.';
 
@@ -238,3 +238,96 @@ COMMENT ON COLUMN @extschema@.masking.classification IS 'Its classification in t
 COMMENT ON COLUMN @extschema@.masking.policy IS 'Masking policy that applies, or NULL.';
 COMMENT ON COLUMN @extschema@.masking.mask IS 'hash, redact, partial or null; NULL when no policy applies.';
 GRANT SELECT ON @extschema@.masking TO PUBLIC;
+
+-------------------------------------------------------------------------------
+-- Publish policies and compliance
+-------------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@._rule_count(product_id bigint)
+RETURNS integer
+AS 'MODULE_PATHNAME', 'dmesh_rule_count'
+LANGUAGE C STABLE STRICT;
+COMMENT ON FUNCTION @extschema@._rule_count(bigint) IS
+  'Internal: the number of quality rules dmesh compiles from a product''s active contract.';
+
+CREATE VIEW @extschema@.product_metadata AS
+SELECT p.product_id,
+       d.name AS domain,
+       p.name AS product,
+       p.description,
+       p.owner,
+       p.status,
+       p.tags,
+       p.version,
+       k.document OPERATOR(pg_catalog.#>>) '{description,purpose}' AS purpose,
+       k.document OPERATOR(pg_catalog.#>>) '{description,usage}' AS usage,
+       (SELECT pg_catalog.count(*)::integer
+          FROM pg_catalog.jsonb_array_elements(k.document OPERATOR(pg_catalog.#>) '{schema,0,properties}')) AS properties,
+       (SELECT pg_catalog.array_agg(DISTINCT e OPERATOR(pg_catalog.->>) 'classification')
+          FROM pg_catalog.jsonb_array_elements(k.document OPERATOR(pg_catalog.#>) '{schema,0,properties}') e
+         WHERE e OPERATOR(pg_catalog.?) 'classification') AS classifications,
+       EXISTS (SELECT 1 FROM pg_catalog.jsonb_array_elements(
+                   COALESCE(k.document OPERATOR(pg_catalog.->) 'slaProperties', '[]'::jsonb)) s
+                WHERE s OPERATOR(pg_catalog.->>) 'property' OPERATOR(pg_catalog.=) 'freshness') AS has_freshness_sla,
+       @extschema@._rule_count(p.product_id) AS quality_rules,
+       k.document AS contract
+  FROM @extschema@.data_product p
+  JOIN @extschema@.domain d ON d.domain_id OPERATOR(pg_catalog.=) p.domain_id
+  LEFT JOIN @extschema@.contract k ON k.product_id OPERATOR(pg_catalog.=) p.product_id
+                                  AND k.version OPERATOR(pg_catalog.=) p.version;
+COMMENT ON VIEW @extschema@.product_metadata IS
+  'What publish policies can test, one row per product: the columns an "sql" policy rule may use.';
+COMMENT ON COLUMN @extschema@.product_metadata.product_id IS 'Identifier of the product.';
+COMMENT ON COLUMN @extschema@.product_metadata.domain IS 'Domain of the product.';
+COMMENT ON COLUMN @extschema@.product_metadata.product IS 'Name of the product.';
+COMMENT ON COLUMN @extschema@.product_metadata.description IS 'Its description.';
+COMMENT ON COLUMN @extschema@.product_metadata.owner IS 'Its owner role.';
+COMMENT ON COLUMN @extschema@.product_metadata.status IS 'draft, published, deprecated or retired.';
+COMMENT ON COLUMN @extschema@.product_metadata.tags IS 'Its tags.';
+COMMENT ON COLUMN @extschema@.product_metadata.version IS 'Version of the active contract.';
+COMMENT ON COLUMN @extschema@.product_metadata.purpose IS 'description.purpose of the active contract.';
+COMMENT ON COLUMN @extschema@.product_metadata.usage IS 'description.usage of the active contract.';
+COMMENT ON COLUMN @extschema@.product_metadata.properties IS 'Number of published columns.';
+COMMENT ON COLUMN @extschema@.product_metadata.classifications IS 'Distinct classifications of its properties.';
+COMMENT ON COLUMN @extschema@.product_metadata.has_freshness_sla IS 'Whether the contract has a freshness SLA.';
+COMMENT ON COLUMN @extschema@.product_metadata.quality_rules IS 'Number of quality rules of the active contract.';
+COMMENT ON COLUMN @extschema@.product_metadata.contract IS 'The active contract.';
+GRANT SELECT ON @extschema@.product_metadata TO PUBLIC;
+
+CREATE FUNCTION @extschema@._policy_check(policy_id bigint, product_id bigint,
+                                          OUT passed boolean, OUT reason text)
+RETURNS record
+AS 'MODULE_PATHNAME', 'dmesh_policy_check'
+LANGUAGE C STABLE STRICT;
+COMMENT ON FUNCTION @extschema@._policy_check(bigint, bigint) IS
+  'Internal: whether a product passes a publish policy now, and why not.';
+
+CREATE VIEW @extschema@.compliance AS
+SELECT d.name AS domain,
+       p.name AS product,
+       p.status,
+       pol.name AS policy,
+       pol.enforcement,
+       pol.scope,
+       c.passed,
+       c.reason
+  FROM @extschema@.data_product p
+  JOIN @extschema@.domain d ON d.domain_id OPERATOR(pg_catalog.=) p.domain_id
+  JOIN @extschema@.policy pol
+    ON pol.kind OPERATOR(pg_catalog.=) 'publish'
+   AND (pol.product_id OPERATOR(pg_catalog.=) p.product_id
+        OR (pol.product_id IS NULL AND pol.domain_id OPERATOR(pg_catalog.=) p.domain_id)
+        OR (pol.product_id IS NULL AND pol.domain_id IS NULL))
+  CROSS JOIN LATERAL @extschema@._policy_check(pol.policy_id, p.product_id) c
+ WHERE p.status OPERATOR(pg_catalog.<>) 'retired';
+COMMENT ON VIEW @extschema@.compliance IS
+  'Every product (not retired) against every publish policy that applies to it, evaluated now: passed, and the reason when not.';
+COMMENT ON COLUMN @extschema@.compliance.domain IS 'Domain of the product.';
+COMMENT ON COLUMN @extschema@.compliance.product IS 'Name of the product.';
+COMMENT ON COLUMN @extschema@.compliance.status IS 'Lifecycle status of the product.';
+COMMENT ON COLUMN @extschema@.compliance.policy IS 'The publish policy.';
+COMMENT ON COLUMN @extschema@.compliance.enforcement IS 'enforce (publishing is refused) or warn (recorded).';
+COMMENT ON COLUMN @extschema@.compliance.scope IS 'Scope of the policy.';
+COMMENT ON COLUMN @extschema@.compliance.passed IS 'Whether the product passes the policy now.';
+COMMENT ON COLUMN @extschema@.compliance.reason IS 'Why not, when it does not.';
+GRANT SELECT ON @extschema@.compliance TO PUBLIC;

@@ -500,6 +500,11 @@ extern char *dmesh_port_query(const DmeshProduct *product, const DmeshContract *
 extern char *dmesh_check_row_filter(const DmeshProduct *product, const DmeshContract *contract,
 									const char *filter);
 extern int	dmesh_mask_code(const char *mask);
+extern void dmesh_check_expression(const char *from, const char *expr, const char *what);
+
+/* ---------- policy.c ---------- */
+
+extern void dmesh_require_publish_policies(const DmeshProduct *product, Oid caller);
 extern List *dmesh_live_majors(const DmeshProduct *product);
 
 #endif							/* DMESH_H */

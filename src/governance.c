@@ -65,18 +65,19 @@ dmesh_port_source(const DmeshProduct *product, const DmeshContract *contract)
 }
 
 static void
-refuse_filter(const char *problem, const char *hint)
+refuse_filter(const char *what, const char *problem, const char *hint)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("invalid row filter: %s", problem),
+			 errmsg("invalid %s: %s", what, problem),
 			 hint ? errhint("%s", hint) : 0));
 }
 
-/* Error positions in a row filter point into the filter itself. */
+/* Error positions in an expression point into the expression itself. */
 typedef struct FilterContext
 {
 	const char *sql;
+	const char *what;
 } FilterContext;
 
 static void
@@ -91,26 +92,17 @@ filter_context(void *arg)
 		internalerrposition(pos);
 		internalerrquery(c->sql);
 	}
-	errcontext("row filter");
-}
-
-static bool
-refuse_volatile_walker(Node *node, void *context)
-{
-	if (node == NULL)
-		return false;
-	if (IsA(node, SubLink))
-		refuse_filter("a subquery is not allowed", "A row filter reads only the row it filters.");
-	return expression_tree_walker(node, refuse_volatile_walker, context);
+	errcontext("%s", c->what);
 }
 
 /*
- * Check a row filter as written by a caller; returns it as dmesh will put
- * it into the view.  Runs in a section (search_path pinned).
+ * Check a boolean expression over one FROM item ("from", aliased), as it
+ * will be used: "SELECT ... FROM <from> WHERE (\n<expr>\n)".  One
+ * expression, no subquery, no volatile function.  Runs in a section
+ * (search_path pinned), so names resolve as they will when used.
  */
-char *
-dmesh_check_row_filter(const DmeshProduct *product, const DmeshContract *contract,
-					   const char *filter)
+void
+dmesh_check_expression(const char *from, const char *expr, const char *what)
 {
 	char	   *sql;
 	List	   *stmts;
@@ -119,14 +111,12 @@ dmesh_check_row_filter(const DmeshProduct *product, const DmeshContract *contrac
 	FilterContext ctx;
 	ErrorContextCallback callback;
 
-	if (filter == NULL)
-		return NULL;
-	if (strspn(filter, " \t\r\n") == strlen(filter))
-		refuse_filter("it is empty", "Pass NULL for every row.");
+	if (strspn(expr, " \t\r\n") == strlen(expr))
+		refuse_filter(what, "it is empty", NULL);
 
-	/* The text goes into the view exactly like this. */
-	sql = psprintf("SELECT 1 FROM %s WHERE (\n%s\n)", dmesh_port_source(product, contract), filter);
+	sql = psprintf("SELECT 1 FROM %s WHERE (\n%s\n)", from, expr);
 	ctx.sql = sql;
+	ctx.what = what;
 	callback.callback = filter_context;
 	callback.arg = &ctx;
 	callback.previous = error_context_stack;
@@ -134,24 +124,36 @@ dmesh_check_row_filter(const DmeshProduct *product, const DmeshContract *contrac
 
 	stmts = raw_parser(sql, RAW_PARSE_DEFAULT);
 	if (list_length(stmts) != 1 || !IsA(linitial_node(RawStmt, stmts)->stmt, SelectStmt))
-		refuse_filter("it must be one boolean expression", NULL);
+		refuse_filter(what, "it must be one boolean expression", NULL);
 	select = (SelectStmt *) linitial_node(RawStmt, stmts)->stmt;
 	if (select->op != SETOP_NONE || select->withClause || select->groupClause ||
 		select->havingClause || select->windowClause || select->sortClause ||
 		select->limitCount || select->limitOffset || select->lockingClause ||
 		select->distinctClause || select->intoClause || list_length(select->fromClause) != 1 ||
 		list_length(select->targetList) != 1)
-		refuse_filter("it must be one boolean expression", NULL);
+		refuse_filter(what, "it must be one boolean expression", NULL);
 
 	query = parse_analyze_fixedparams(linitial_node(RawStmt, stmts), sql, NULL, 0, NULL);
 	error_context_stack = callback.previous;
 
 	if (query->hasSubLinks)
-		refuse_filter("a subquery is not allowed", "A row filter reads only the row it filters.");
-	(void) refuse_volatile_walker(query->jointree->quals, NULL);
+		refuse_filter(what, "a subquery is not allowed", "It reads only the row it tests.");
 	if (contain_volatile_functions(query->jointree->quals))
-		refuse_filter("volatile functions are not allowed",
-					  "Use immutable or stable functions: a filter must not change anything or depend on when a row is read.");
+		refuse_filter(what, "volatile functions are not allowed",
+					  "Use immutable or stable functions: it must not change anything or depend on when it runs.");
+}
+
+/*
+ * Check a row filter as written by a caller; returns it as dmesh will put
+ * it into the view.
+ */
+char *
+dmesh_check_row_filter(const DmeshProduct *product, const DmeshContract *contract,
+					   const char *filter)
+{
+	if (filter == NULL)
+		return NULL;
+	dmesh_check_expression(dmesh_port_source(product, contract), filter, "row filter");
 	return pstrdup(filter);
 }
 

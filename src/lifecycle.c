@@ -85,6 +85,7 @@ dmesh_publish_data_product(PG_FUNCTION_ARGS)
 	contract = dmesh_load_contract(&product, NULL, -1);
 	dmesh_require_match(&product, contract, false,
 						"Change the source back, or set a contract version that matches it with dmesh.set_contract().");
+	dmesh_require_publish_policies(&product, caller);
 
 	relid = dmesh_publish_port(&product, contract, &replaced);
 

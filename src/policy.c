@@ -11,9 +11,15 @@
  * dropping one rewrites the published views of the products in its scope,
  * so masks apply from the next query on.
  *
- * Publish policies are checked when products are published (kind
- * 'publish'); this version refuses them rather than store rules it would
- * not enforce.
+ * A publish policy is a check a product must pass to be published:
+ *		{"require": ["has_description", "has_owner", "has_purpose",
+ *					 "pii_masked", "has_freshness_sla"]}
+ *		{"min_quality_rules": 3}
+ *		{"sql": "<boolean expression over dmesh.product_metadata>"}
+ * (several keys: all must hold).  dmesh.publish_data_product refuses a
+ * product that fails an "enforce" policy, listing every failing policy,
+ * and records the failures of "warn" policies.  dmesh.compliance evaluates
+ * every product against every policy that applies, at query time.
  *
  *-------------------------------------------------------------------------
  */
@@ -22,7 +28,12 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "access/htup_details.h"
+#include "access/xact.h"
+#include "funcapi.h"
 #include "utils/acl.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 
@@ -93,6 +104,83 @@ check_masking_rule(Jsonb *rule)
 	}
 	else if (strcmp(mask, "partial") == 0)
 		policy_error("the partial mask needs keep (how many last characters stay)", NULL);
+}
+
+static const char *const publish_checks[] = {
+	"has_description", "has_owner", "has_purpose", "pii_masked", "has_freshness_sla"
+};
+
+static void
+check_publish_rule(Jsonb *rule)
+{
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+	int			depth = 0;
+	int			nkeys = 0;
+	JsonbValue *require = dmesh_json_get(&rule->root, "require");
+	JsonbValue *min_rules = dmesh_json_get(&rule->root, "min_quality_rules");
+	JsonbValue *sql = dmesh_json_get(&rule->root, "sql");
+
+	if (!JsonContainerIsObject(&rule->root))
+		policy_error("a publish rule is an object",
+					 "For example {\"require\": [\"has_description\", \"pii_masked\"]}.");
+	it = JsonbIteratorInit(&rule->root);
+	while ((tok = JsonbIteratorNext(&it, &v, false)) != WJB_DONE)
+	{
+		if (tok == WJB_BEGIN_OBJECT || tok == WJB_BEGIN_ARRAY)
+			depth++;
+		else if (tok == WJB_END_OBJECT || tok == WJB_END_ARRAY)
+			depth--;
+		else if (tok == WJB_KEY && depth == 1)
+		{
+			char	   *key = pnstrdup(v.val.string.val, v.val.string.len);
+
+			nkeys++;
+			if (strcmp(key, "require") != 0 && strcmp(key, "min_quality_rules") != 0 &&
+				strcmp(key, "sql") != 0)
+				policy_error(psprintf("unknown key \"%s\"", key),
+							 "A publish rule has require, min_quality_rules and sql.");
+		}
+	}
+	if (nkeys == 0)
+		policy_error("a publish rule checks something", "Give require, min_quality_rules or sql.");
+	if (require != NULL)
+	{
+		if (require->type != jbvBinary || !JsonContainerIsArray(require->val.binary.data) ||
+			JsonContainerSize(require->val.binary.data) == 0)
+			policy_error("require is a non-empty list of check names", NULL);
+		for (uint32 i = 0; i < JsonContainerSize(require->val.binary.data); i++)
+		{
+			JsonbValue *c = getIthJsonbValueFromContainer(require->val.binary.data, i);
+			bool		known = false;
+
+			for (int k = 0; c->type == jbvString && k < lengthof(publish_checks); k++)
+				if (strlen(publish_checks[k]) == c->val.string.len &&
+					strncmp(publish_checks[k], c->val.string.val, c->val.string.len) == 0)
+					known = true;
+			if (!known)
+				policy_error(c->type == jbvString ?
+							 psprintf("unknown check \"%.*s\"", c->val.string.len, c->val.string.val) :
+							 "check names are strings",
+							 "Checks are has_description, has_owner, has_purpose, pii_masked and has_freshness_sla.");
+		}
+	}
+	if (min_rules != NULL &&
+		(min_rules->type != jbvNumeric ||
+		 DatumGetInt32(DirectFunctionCall2(numeric_cmp, NumericGetDatum(min_rules->val.numeric),
+										   NumericGetDatum(int64_to_numeric(0)))) < 0 ||
+		 !DatumGetBool(DirectFunctionCall2(numeric_eq, NumericGetDatum(min_rules->val.numeric),
+										   DirectFunctionCall1(numeric_floor,
+															   NumericGetDatum(min_rules->val.numeric))))))
+		policy_error("min_quality_rules is a whole number, 0 or more", NULL);
+	if (sql != NULL)
+	{
+		if (sql->type != jbvString)
+			policy_error("sql is a boolean expression over dmesh.product_metadata, as a string", NULL);
+		dmesh_check_expression("dmesh.product_metadata m",
+							   pnstrdup(sql->val.string.val, sql->val.string.len), "policy expression");
+	}
 }
 
 typedef struct Scope
@@ -214,12 +302,7 @@ dmesh_create_policy(PG_FUNCTION_ARGS)
 				 errhint("Enforcement is enforce or warn.")));
 	if (strcmp(kind, "masking") == 0)
 		check_masking_rule(rule);
-	else if (strcmp(kind, "publish") == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("publish policies are not supported yet"),
-				 errdetail("dmesh refuses a policy it would not enforce.")));
-	else
+	else if (strcmp(kind, "publish") != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unknown policy kind \"%s\"", kind),
@@ -227,6 +310,8 @@ dmesh_create_policy(PG_FUNCTION_ARGS)
 
 	SPI_connect();
 	dmesh_enter_privileged(&section);
+	if (strcmp(kind, "publish") == 0)
+		check_publish_rule(rule);
 	s = resolve_scope(scope_text, caller);
 
 	dmesh_args_init(&args);
@@ -292,4 +377,336 @@ dmesh_drop_policy(PG_FUNCTION_ARGS)
 	log_policy(caller, "drop_policy", &s, name, dmesh_json_finish(&details));
 	dmesh_end_call(&section);
 	PG_RETURN_VOID();
+}
+
+/* ----------------------------------------------------------------
+ * Evaluating publish policies
+ * ----------------------------------------------------------------
+ */
+
+static bool
+metadata_bool(const char *expr, int64 product_id)
+{
+	DmeshArgs	args;
+	char	   *v;
+
+	dmesh_args_init(&args);
+	dmesh_arg_int8(&args, product_id);
+	if (dmesh_spi_exec(psprintf("SELECT (%s) FROM dmesh.product_metadata m WHERE m.product_id = $1",
+								expr), &args, SPI_OK_SELECT) == 0)
+		return false;
+	v = dmesh_spi_text(0, 1);
+	return v != NULL && strcmp(v, "t") == 0;
+}
+
+/* An sql rule, as the policy's author, read-only; an error is a failure. */
+static char *
+run_policy_sql(const char *expr, const char *author, int64 product_id)
+{
+	Oid			role = get_role_oid(author, true);
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	char	   *failure = NULL;
+
+	if (!OidIsValid(role))
+		return psprintf("the policy's author \"%s\" no longer exists", author);
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		DmeshSection as_author;
+		DmeshArgs	args;
+		char	   *v = NULL;
+
+		dmesh_enter_as_role(&as_author, role);
+		dmesh_args_init(&args);
+		dmesh_arg_int8(&args, product_id);
+		if (SPI_execute_with_args(psprintf("SELECT (\n%s\n)::boolean FROM dmesh.product_metadata m"
+										   " WHERE m.product_id = $1", expr),
+								  args.n, args.types, args.values, args.nulls, true, 1) != SPI_OK_SELECT)
+			elog(ERROR, "policy expression failed");
+		if (SPI_processed > 0)
+			v = dmesh_spi_text(0, 1);
+		dmesh_leave(&as_author);
+		if (v == NULL)
+			failure = MemoryContextStrdup(cxt, "the expression is NULL");
+		else if (strcmp(v, "t") != 0)
+			failure = MemoryContextStrdup(cxt, "the expression is false");
+		ReleaseCurrentSubTransaction();
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		failure = psprintf("the expression could not be evaluated: %s", edata->message);
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(cxt);
+	CurrentResourceOwner = owner;
+	return failure;
+}
+
+/*
+ * Why a product fails a publish policy, or NULL if it passes.  Runs in a
+ * privileged section.
+ */
+static char *
+policy_failure(Jsonb *rule, const char *author, int64 product_id)
+{
+	StringInfoData why;
+	JsonbValue *require = dmesh_json_get(&rule->root, "require");
+	JsonbValue *min_rules = dmesh_json_get(&rule->root, "min_quality_rules");
+	char	   *sql = dmesh_json_text(&rule->root, "sql");
+
+	initStringInfo(&why);
+	for (uint32 i = 0; require && require->type == jbvBinary &&
+		 i < JsonContainerSize(require->val.binary.data); i++)
+	{
+		JsonbValue *c = getIthJsonbValueFromContainer(require->val.binary.data, i);
+		char	   *check = pnstrdup(c->val.string.val, c->val.string.len);
+		const char *problem = NULL;
+
+		if (strcmp(check, "has_description") == 0)
+		{
+			if (!metadata_bool("coalesce(btrim(m.description), '') <> ''", product_id))
+				problem = "the product has no description";
+		}
+		else if (strcmp(check, "has_owner") == 0)
+		{
+			if (!metadata_bool("EXISTS (SELECT 1 FROM pg_roles r WHERE r.oid = m.owner AND NOT r.rolsuper)",
+							   product_id))
+				problem = "the product's owner is not a role of its own (a superuser or a dropped role)";
+		}
+		else if (strcmp(check, "has_purpose") == 0)
+		{
+			if (!metadata_bool("coalesce(btrim(m.purpose), '') <> ''", product_id))
+				problem = "the contract has no description.purpose";
+		}
+		else if (strcmp(check, "has_freshness_sla") == 0)
+		{
+			if (!metadata_bool("m.has_freshness_sla", product_id))
+				problem = "the contract has no freshness SLA";
+		}
+		else if (strcmp(check, "pii_masked") == 0)
+		{
+			DmeshArgs	args;
+
+			dmesh_args_init(&args);
+			dmesh_arg_int8(&args, product_id);
+			dmesh_spi_exec("SELECT string_agg(k.property, ', ' ORDER BY k.property)"
+						   "  FROM dmesh.masking k JOIN dmesh.product_metadata m"
+						   "    ON m.domain = k.domain AND m.product = k.product"
+						   " WHERE m.product_id = $1 AND k.mask IS NULL"
+						   "   AND lower(k.classification) IN ('pii', 'restricted')",
+						   &args, SPI_OK_SELECT);
+			if (dmesh_spi_text(0, 1) != NULL)
+				problem = psprintf("no masking policy covers %s", dmesh_spi_text(0, 1));
+		}
+		if (problem)
+			appendStringInfo(&why, "%s%s: %s", why.len ? "; " : "", check, problem);
+	}
+	if (min_rules != NULL && min_rules->type == jbvNumeric)
+	{
+		int64		want = DatumGetInt64(DirectFunctionCall1(numeric_int8,
+															 NumericGetDatum(min_rules->val.numeric)));
+		DmeshArgs	args;
+
+		dmesh_args_init(&args);
+		dmesh_arg_int8(&args, product_id);
+		dmesh_spi_exec("SELECT coalesce(quality_rules, -1) FROM dmesh.product_metadata WHERE product_id = $1",
+					   &args, SPI_OK_SELECT);
+		if (dmesh_spi_int8(0, 1) < want)
+			appendStringInfo(&why, "%smin_quality_rules: the contract has %lld quality rules, %lld required",
+							 why.len ? "; " : "", (long long) dmesh_spi_int8(0, 1), (long long) want);
+	}
+	if (sql != NULL)
+	{
+		char	   *failure = run_policy_sql(sql, author, product_id);
+
+		if (failure)
+			appendStringInfo(&why, "%ssql: %s", why.len ? "; " : "", failure);
+	}
+	return why.len ? why.data : NULL;
+}
+
+PG_FUNCTION_INFO_V1(dmesh_policy_check);
+Datum
+dmesh_policy_check(PG_FUNCTION_ARGS)
+{
+	int64		policy_id = PG_GETARG_INT64(0);
+	int64		product_id = PG_GETARG_INT64(1);
+	DmeshSection section;
+	DmeshArgs	args;
+	TupleDesc	desc;
+	Datum		values[2];
+	bool		nulls[2] = {false, false};
+	char	   *failure = NULL;
+	bool		found;
+
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	SPI_connect();
+	dmesh_enter_privileged(&section);
+	dmesh_args_init(&args);
+	dmesh_arg_int8(&args, policy_id);
+	found = dmesh_spi_exec("SELECT rule, created_by FROM dmesh.policy WHERE policy_id = $1 AND kind = 'publish'",
+						   &args, SPI_OK_SELECT) > 0;
+	if (found)
+	{
+		bool		isnull;
+		Jsonb	   *rule = DatumGetJsonbPCopy(SPI_getbinval(SPI_tuptable->vals[0],
+															SPI_tuptable->tupdesc, 1, &isnull));
+
+		failure = policy_failure(rule, dmesh_spi_text(0, 2), product_id);
+		if (failure)
+			failure = dmesh_spi_return(cstring_to_text(failure));
+	}
+	dmesh_leave(&section);
+	SPI_finish();
+	if (!found)
+		PG_RETURN_NULL();
+	values[0] = BoolGetDatum(failure == NULL);
+	nulls[1] = (failure == NULL);
+	if (failure)
+		values[1] = PointerGetDatum(failure);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));
+}
+
+/*
+ * At publication: every publish policy that applies to the product.  A
+ * failing "enforce" policy refuses, listing every failure; failing "warn"
+ * policies are warned about and recorded.
+ */
+void
+dmesh_require_publish_policies(const DmeshProduct *product, Oid caller)
+{
+	DmeshArgs	args;
+	uint64		n;
+	SPITupleTable *policies;
+	StringInfoData refused;
+	StringInfoData warned;
+	StringInfoData events;
+	int			nrefused = 0;
+
+	dmesh_args_init(&args);
+	dmesh_arg_int8(&args, product->id);
+	dmesh_arg_int8(&args, product->domain.id);
+	n = dmesh_spi_exec("SELECT name, enforcement, rule, created_by FROM dmesh.policy"
+					   " WHERE kind = 'publish'"
+					   "   AND (product_id = $1 OR (product_id IS NULL AND domain_id = $2)"
+					   "        OR (product_id IS NULL AND domain_id IS NULL))"
+					   " ORDER BY name",
+					   &args, SPI_OK_SELECT);
+	if (n == 0)
+		return;
+	policies = SPI_tuptable;
+	initStringInfo(&refused);
+	initStringInfo(&warned);
+	initStringInfo(&events);
+	for (uint64 i = 0; i < n; i++)
+	{
+		bool		isnull;
+		char	   *name = SPI_getvalue(policies->vals[i], policies->tupdesc, 1);
+		char	   *enforcement = SPI_getvalue(policies->vals[i], policies->tupdesc, 2);
+		Jsonb	   *rule = DatumGetJsonbPCopy(SPI_getbinval(policies->vals[i], policies->tupdesc, 3, &isnull));
+		char	   *author = SPI_getvalue(policies->vals[i], policies->tupdesc, 4);
+		char	   *failure = policy_failure(rule, author, product->id);
+
+		if (failure == NULL)
+			continue;
+		if (strcmp(enforcement, "enforce") == 0)
+		{
+			appendStringInfo(&refused, "\npolicy \"%s\": %s", name, failure);
+			nrefused++;
+		}
+		else
+		{
+			DmeshJson	details;
+
+			appendStringInfo(&warned, "\npolicy \"%s\" (warn): %s", name, failure);
+			dmesh_json_init(&details);
+			dmesh_json_str(&details, "policy", name);
+			dmesh_json_str(&details, "reason", failure);
+			dmesh_log_event(caller, "policy_violation", "data_product", dmesh_product_display(product),
+							product->domain.id, product->id, dmesh_json_finish(&details));
+		}
+	}
+	if (nrefused > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_CHECK_VIOLATION),
+				 errmsg("data product \"%s\" fails %d publish %s",
+						dmesh_product_display(product), nrefused,
+						nrefused == 1 ? "policy" : "policies"),
+				 errdetail("Failing policies:%s%s", refused.data, warned.data),
+				 errhint("See dmesh.compliance.")));
+	if (warned.len > 0)
+		ereport(WARNING,
+				(errmsg("data product \"%s\" fails publish policies in warn mode",
+						dmesh_product_display(product)),
+				 errdetail("Failing policies:%s", warned.data),
+				 errhint("It is published; the failures are in dmesh.event_log and dmesh.compliance.")));
+}
+
+/*
+ * dmesh._rule_count: rules of the product's active contract, or NULL when
+ * they cannot be compiled (a source gone, a contract from before 0.3.0
+ * with a rule dmesh cannot evaluate).
+ */
+PG_FUNCTION_INFO_V1(dmesh_rule_count);
+Datum
+dmesh_rule_count(PG_FUNCTION_ARGS)
+{
+	int64		product_id = PG_GETARG_INT64(0);
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	int			count = -1;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		DmeshSection section;
+		DmeshArgs	args;
+		DmeshProduct product;
+
+		SPI_connect();
+		dmesh_enter_privileged(&section);
+		dmesh_args_init(&args);
+		dmesh_arg_int8(&args, product_id);
+		if (dmesh_spi_exec("SELECT d.name || '.' || p.name FROM dmesh.data_product p"
+						   "  JOIN dmesh.domain d USING (domain_id) WHERE p.product_id = $1",
+						   &args, SPI_OK_SELECT) > 0)
+		{
+			DmeshContract *contract;
+			DmeshRuleSet *rs;
+
+			dmesh_require_product(dmesh_spi_text(0, 1), DMESH_NO_LOCK, &product);
+			contract = dmesh_load_contract(&product, NULL, -1);
+			rs = dmesh_rules_compile(contract,
+									 dmesh_property_types(contract, dmesh_source_tupdesc(&product), NULL),
+									 CurrentMemoryContext);
+			count = rs->nrules;
+			MemoryContextDelete(rs->cxt);
+		}
+		dmesh_leave(&section);
+		SPI_finish();
+		ReleaseCurrentSubTransaction();
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(cxt);
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		count = -1;
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(cxt);
+	CurrentResourceOwner = owner;
+	if (count < 0)
+		PG_RETURN_NULL();
+	PG_RETURN_INT32(count);
 }
