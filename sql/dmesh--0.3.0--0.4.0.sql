@@ -331,3 +331,19 @@ COMMENT ON COLUMN @extschema@.compliance.scope IS 'Scope of the policy.';
 COMMENT ON COLUMN @extschema@.compliance.passed IS 'Whether the product passes the policy now.';
 COMMENT ON COLUMN @extschema@.compliance.reason IS 'Why not, when it does not.';
 GRANT SELECT ON @extschema@.compliance TO PUBLIC;
+
+-------------------------------------------------------------------------------
+-- Published views: from now on security barriers carrying agreements and
+-- masks.  Views published before 0.4.0 have no filter or mask to carry;
+-- each is rewritten with the first change of its product's agreements,
+-- masking policies or contract (an extension script cannot replace them:
+-- they are not members of the extension).
+-------------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@._rewrite_views()
+RETURNS void
+AS 'MODULE_PATHNAME', 'dmesh_rewrite_views'
+LANGUAGE C;
+COMMENT ON FUNCTION @extschema@._rewrite_views() IS
+  'Rewrite every live product''s published views with their agreements and masks (superusers).';
+REVOKE ALL ON FUNCTION @extschema@._rewrite_views() FROM PUBLIC;

@@ -710,3 +710,27 @@ dmesh_rule_count(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	PG_RETURN_INT32(count);
 }
+
+/*
+ * dmesh._rewrite_views(): rewrite every live product's published views
+ * with their agreements and masks (superusers).
+ */
+PG_FUNCTION_INFO_V1(dmesh_rewrite_views);
+Datum
+dmesh_rewrite_views(PG_FUNCTION_ARGS)
+{
+	DmeshSection section;
+	Scope		s;
+
+	if (!superuser())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("only superusers can rewrite every published view")));
+	memset(&s, 0, sizeof(s));
+	SPI_connect();
+	dmesh_enter_privileged(&section);
+	rewrite_scope(&s);
+	dmesh_leave(&section);
+	SPI_finish();
+	PG_RETURN_VOID();
+}

@@ -57,6 +57,11 @@ sub check_mesh
 		'0', "$how: the published product matches its contract");
 	is( $node->safe_psql($db, 'SET ROLE up_reader; SELECT sum(amount) FROM dmesh_up.orders_v1'),
 		'30', "$how: the consumer still reads the product");
+	$node->safe_psql($db, 'SELECT dmesh._rewrite_views()');
+	is( $node->safe_psql($db, 'SET ROLE up_reader; SELECT sum(amount) FROM dmesh_up.orders_v1'),
+		'30', "$how: rewritten as a security barrier, the view reads the same");
+	is( $node->safe_psql($db, q{SELECT reloptions::text FROM pg_class WHERE oid = 'dmesh_up.orders_v1'::regclass}),
+		'{security_barrier=true}', "$how: the published view is a security barrier");
 	is( $node->safe_psql($db,
 			q{SELECT status || ':' || contract_status FROM dmesh.marketplace WHERE product = 'totals'}),
 		'deprecated:active', "$how: the marketplace shows deprecation and contract status");
