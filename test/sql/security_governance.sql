@@ -104,7 +104,7 @@ RESET ROLE;
 SET search_path = sgov_play, public, pg_catalog;
 SET ROLE sgov_outsider;
 SELECT product, status FROM dmesh.marketplace WHERE domain LIKE 'sgov';
-SELECT count(*) FROM dmesh.search('accounts');
+SELECT count(*) FROM dmesh.search('accounts') WHERE domain LIKE 'sgov';
 SELECT dmesh.request_access('sgov.accounts', 'Audit') > 0 AS requested;
 RESET ROLE;
 SET ROLE sgov_team;
