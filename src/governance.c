@@ -38,6 +38,7 @@
 #include "optimizer/optimizer.h"
 #include "parser/analyze.h"
 #include "parser/parser.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/array.h"
 #include "utils/lsyscache.h"
@@ -197,17 +198,37 @@ masking_for(const DmeshProduct *product, const char *classification, int *mask, 
 	return true;
 }
 
+/*
+ * Roles as a constant the view keeps by name: a regrole[] literal, cast to
+ * oid[] for dmesh's functions.  pg_dump writes regrole constants as names,
+ * so a restore into another cluster (other role oids) keeps each agreement
+ * with its role.  A dropped role is "-" (no role).
+ */
 static char *
-oid_array_literal(Oid *oids, int n)
+role_array(Oid *oids, int n)
 {
 	StringInfoData buf;
 
 	initStringInfo(&buf);
 	appendStringInfoChar(&buf, '{');
 	for (int i = 0; i < n; i++)
-		appendStringInfo(&buf, "%s%u", i ? "," : "", oids[i]);
+	{
+		char	   *name = GetUserNameFromId(oids[i], true);
+		const char *ident = name ? quote_identifier(name) : "-";
+
+		if (i > 0)
+			appendStringInfoChar(&buf, ',');
+		appendStringInfoChar(&buf, '"');
+		for (const char *p = ident; *p; p++)
+		{
+			if (*p == '"' || *p == '\\')
+				appendStringInfoChar(&buf, '\\');
+			appendStringInfoChar(&buf, *p);
+		}
+		appendStringInfoChar(&buf, '"');
+	}
 	appendStringInfoChar(&buf, '}');
-	return quote_literal_cstr(buf.data);
+	return psprintf("%s::pg_catalog.regrole[]::pg_catalog.oid[]", quote_literal_cstr(buf.data));
 }
 
 /*
@@ -220,7 +241,7 @@ dmesh_port_query(const DmeshProduct *product, const DmeshContract *contract)
 	DmeshArgs	args;
 	uint64		n;
 	Agreement  *agreements;
-	StringInfoData consumers;
+	Oid		   *consumers;
 	StringInfoData expires;
 	StringInfoData sql;
 	StringInfoData where;
@@ -235,9 +256,8 @@ dmesh_port_query(const DmeshProduct *product, const DmeshContract *contract)
 					   "  FROM dmesh.access_grant WHERE product_id = $1 ORDER BY grant_id",
 					   &args, SPI_OK_SELECT);
 	agreements = palloc0(sizeof(Agreement) * Max(n, 1));
-	initStringInfo(&consumers);
+	consumers = palloc(sizeof(Oid) * Max(n, 1));
 	initStringInfo(&expires);
-	appendStringInfoChar(&consumers, '{');
 	appendStringInfoChar(&expires, '{');
 	for (uint64 i = 0; i < n; i++)
 	{
@@ -254,14 +274,13 @@ dmesh_port_query(const DmeshProduct *product, const DmeshContract *contract)
 		agreements[i].unmask = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 4,
 											 &isnull);
 		agreements[i].unmask_null = isnull;
-		appendStringInfo(&consumers, "%s%u", i ? "," : "", agreements[i].consumer);
+		consumers[i] = agreements[i].consumer;
 		appendStringInfo(&expires, "%s%s", i ? "," : "", agreements[i].expires);
 	}
-	appendStringInfoChar(&consumers, '}');
 	appendStringInfoChar(&expires, '}');
-	call_args = psprintf("%lld, %s::pg_catalog.oid[], %s::pg_catalog.oid[], %s::pg_catalog.int8[]",
-						 (long long) product->id, oid_array_literal(managers, 2),
-						 quote_literal_cstr(consumers.data), quote_literal_cstr(expires.data));
+	call_args = psprintf("%lld, %s, %s, %s::pg_catalog.int8[]",
+						 (long long) product->id, role_array(managers, 2),
+						 role_array(consumers, n), quote_literal_cstr(expires.data));
 
 	initStringInfo(&sql);
 	appendStringInfoString(&sql, "SELECT ");

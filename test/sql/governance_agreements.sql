@@ -106,3 +106,7 @@ SELECT count(*) FROM dmesh_gagr.sales_v1;
 RESET ROLE;
 SELECT action, details - 'expires_at' AS details FROM dmesh.event_log
  WHERE object_identity = 'gagr.sales' AND action IN ('grant_access', 'revoke_access') ORDER BY event_id;
+-- The view keeps its roles by name (regrole constants), so a dump restored
+-- into a cluster where roles have other oids keeps each agreement with its
+-- role.
+SELECT pg_get_viewdef('dmesh_gagr.sales_v1'::regclass) ~ 'gagr_south.*::regrole\[\]' AS roles_by_name;
