@@ -16,6 +16,7 @@ $node->safe_psql('postgres', q{
     CREATE ROLE "Dump Team" NOLOGIN;
     CREATE ROLE dump_dev LOGIN IN ROLE "Dump Team";
     CREATE ROLE dump_reader LOGIN;
+    CREATE ROLE dump_filtered LOGIN;
     CREATE DATABASE src;
 });
 
@@ -39,6 +40,7 @@ $node->safe_psql('src', q{
     SELECT dmesh.publish_data_product('Dump "Sales".big');
     SELECT dmesh.publish_data_product('Dump "Sales".old');
     SELECT dmesh.grant_access('Dump "Sales".orders', 'dump_reader');
+    SELECT dmesh.grant_access('Dump "Sales".orders', 'dump_filtered', row_filter => 'amount >= 40');
     SELECT dmesh.deprecate_data_product('Dump "Sales".big', 'Use orders', '2999-01-01');
     SELECT dmesh.retire_data_product('Dump "Sales".old');
     SELECT dmesh.set_contract('Dump "Sales".draft',
@@ -102,6 +104,34 @@ is( $node->safe_psql('dst',
 ($ret, $out, $err) = $node->psql('dst',
     q{SET ROLE dump_reader; SELECT * FROM "dmesh_Dump ""Sales""".orders_v1});
 like($err, qr/permission denied/, 'revoke works on the restored product');
+
+# Into another cluster whose roles have other oids: each agreement stays
+# with its role, because the published views keep roles by name.
+my $other = PostgreSQL::Test::Cluster->new('other');
+$other->init;
+$other->append_conf('postgresql.conf', "shared_preload_libraries = 'dmesh'");
+$other->start;
+$other->safe_psql('postgres', q{
+    CREATE ROLE shift_1; CREATE ROLE shift_2; CREATE ROLE shift_3; CREATE ROLE shift_4; CREATE ROLE shift_5;
+    CREATE ROLE dump_filtered LOGIN;
+    CREATE ROLE dump_reader LOGIN;
+    CREATE ROLE "Dump Team" NOLOGIN;
+    CREATE ROLE dump_dev LOGIN IN ROLE "Dump Team";
+    CREATE DATABASE dst;
+});
+isnt( $other->safe_psql('postgres', q{SELECT 'dump_filtered'::regrole::oid}),
+      $node->safe_psql('postgres', q{SELECT 'dump_filtered'::regrole::oid}),
+      'the other cluster gives the roles other oids');
+$other->command_ok(
+    [ 'pg_restore', '--exit-on-error', '-d', $other->connstr('dst'), $dump ],
+    'pg_restore of the mesh into another cluster');
+is( $other->safe_psql('dst',
+        q{SET ROLE dump_filtered; SELECT string_agg(id::text, ',' ORDER BY id) FROM "dmesh_Dump ""Sales""".orders_v1}),
+    '4,5,6', 'the filtered consumer sees its own rows in the other cluster');
+is( $other->safe_psql('dst',
+        q{SET ROLE dump_reader; SELECT count(*) FROM "dmesh_Dump ""Sales""".orders_v1}),
+    '6', 'the unfiltered consumer sees every row in the other cluster');
+$other->stop;
 
 $node->stop;
 done_testing();
