@@ -196,5 +196,23 @@ RESET ROLE;
 \echo '== the marketplace shows each product''s latest quality score'
 SELECT domain, product, major, quality_score FROM dmesh.marketplace ORDER BY 1, 2, 3;
 
+\echo '== governance: ana gets the latest orders only, customer ids masked (classified internal)'
+\o /dev/null
+SELECT dmesh.create_policy('internal ids hashed', 'masking', '{"classification": "internal", "mask": "hash"}');
+SET ROLE sam;
+SELECT dmesh.grant_access('sales.orders', 'ana', row_filter => 'order_id > 99990', purpose => 'Order review',
+                          expires_at => now() + interval '90 days');
+RESET ROLE;
+\o
+SET ROLE ana;
+SELECT order_id, customer_id, amount FROM dmesh_sales.orders_v1 ORDER BY order_id LIMIT 3;
+SELECT count(*) AS orders_ana_sees FROM dmesh_sales.orders_v1;
+RESET ROLE;
+\echo '== a publish policy, and compliance'
+\o /dev/null
+SELECT dmesh.create_policy('described', 'publish', '{"require": ["has_description", "has_owner"]}');
+\o
+SELECT domain, product, policy, passed FROM dmesh.compliance ORDER BY 1, 2;
+
 \echo '== the event log'
 SELECT event_id, role_name, action, object_identity FROM dmesh.event_log ORDER BY event_id;

@@ -59,6 +59,7 @@ dmesh_make_agreement(const DmeshProduct *product, Oid consumer, const char *filt
 {
 	DmeshContract *contract = dmesh_load_contract(product, NULL, -1);
 	char	   *checked = dmesh_check_row_filter(product, contract, filter);
+	ListCell   *lc;
 	DmeshArgs	args;
 	DmeshJson	details;
 	int64		grant_id;
@@ -69,6 +70,14 @@ dmesh_make_agreement(const DmeshProduct *product, Oid consumer, const char *filt
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("cannot grant access to data product \"%s\" because it is retired",
 						dmesh_product_display(product))));
+	/* Every live major version's relation applies the filter. */
+	foreach(lc, dmesh_live_majors(product))
+	{
+		DmeshContract *c = dmesh_load_contract(product, NULL, lfirst_int(lc));
+
+		if (c != NULL && filter != NULL && c->major != contract->major)
+			(void) dmesh_check_row_filter(product, c, filter);
+	}
 	if (!expires_null && DatumGetTimestampTz(expires_at) <= GetCurrentTransactionStartTimestamp())
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
