@@ -6,9 +6,9 @@
  * A product's published relation is a security_barrier view that carries
  * the product's governance as constants:
  *
- *	SELECT q.id, dmesh._mask(q.email, (SELECT dmesh._clear(...)), 1, 0)::text AS email, ...
+ *	SELECT q.id, dmesh._mask(q.email, dmesh._clear(...), 1, 0)::text AS email, ...
  *	  FROM (SELECT s.id AS id, s.mail AS email, ... FROM source s) q
- *	 WHERE CASE (SELECT dmesh._agreement(<product>, <managers>, <consumers>, <expiries>))
+ *	 WHERE CASE dmesh._agreement(<product>, <managers>, <consumers>, <expiries>)
  *			 WHEN 0 THEN true					-- a manager: every row
  *			 WHEN 1 THEN (<row filter of agreement 1>)
  *			 WHEN 2 THEN true					-- agreement 2 has no filter
@@ -328,7 +328,7 @@ dmesh_port_query(const DmeshProduct *product, const DmeshContract *contract)
 					strcmp(NameStr(TupleDescAttr(desc, a)->attname), p->column) == 0)
 					atttypmod = TupleDescAttr(desc, a)->atttypmod;
 			appendStringInfo(&sql,
-							 "dmesh._mask(q.%s, (SELECT dmesh._clear(%s, %s::pg_catalog.int4[])), %d, %d)::%s AS %s",
+							 "dmesh._mask(q.%s, dmesh._clear(%s, %s::pg_catalog.int4[]), %d, %d)::%s AS %s",
 							 name, call_args, quote_literal_cstr(clear.data), mask, keep,
 							 format_type_with_typemod(types[i], atttypmod), name);
 		}
@@ -336,7 +336,7 @@ dmesh_port_query(const DmeshProduct *product, const DmeshContract *contract)
 	appendStringInfo(&sql, " FROM %s", dmesh_port_source(product, contract));
 
 	initStringInfo(&where);
-	appendStringInfo(&where, " WHERE CASE (SELECT dmesh._agreement(%s)) WHEN 0 THEN true", call_args);
+	appendStringInfo(&where, " WHERE CASE dmesh._agreement(%s) WHEN 0 THEN true", call_args);
 	for (uint64 a = 0; a < n; a++)
 	{
 		if (agreements[a].filter)

@@ -8,10 +8,11 @@
  * A published view carries its agreements as constants (see
  * governance.c): the roles that manage the product, the consumer role and
  * expiry of each agreement, and for each masked column the agreements that
- * see it in clear.  dmesh._agreement and dmesh._clear are called once per
- * query (uncorrelated scalar subqueries, i.e. init plans), so a row costs
- * a comparison with their result and, for a masked column, one call of
- * dmesh._mask.  None of them reads a catalog table: expiry is checked
+ * see it in clear.  dmesh._agreement and dmesh._clear compute their answer
+ * at the first row of an execution and return it from fn_extra for the
+ * others, so a row costs two cheap calls and, for a masked column, one call
+ * of dmesh._mask.  (Init plans would compute them once too, but a query
+ * with init plans below a security-barrier view is never run in parallel.)  None of them reads a catalog table: expiry is checked
  * against the start of the statement, with nothing to run.
  *
  * The hash mask is a keyed hash (SipHash-2-4, 64 bits) under the mesh's
@@ -38,6 +39,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/numeric.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
@@ -148,30 +150,64 @@ current_agreement(FunctionCallInfo fcinfo)
 	return -1;
 }
 
+/*
+ * The answer is the same for every row of one execution (same role, same
+ * statement), so it is computed at the first row and kept in fn_extra,
+ * which the executor makes anew for each execution.  Calling the function
+ * per row rather than once in an init plan keeps parallel plans possible.
+ */
+typedef struct CallCache
+{
+	int32		value;
+} CallCache;
+
+static CallCache *
+call_cache(FunctionCallInfo fcinfo)
+{
+	return (CallCache *) fcinfo->flinfo->fn_extra;
+}
+
+static void
+set_call_cache(FunctionCallInfo fcinfo, int32 value)
+{
+	CallCache  *c = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(CallCache));
+
+	c->value = value;
+	fcinfo->flinfo->fn_extra = c;
+}
+
 Datum
 dmesh_agreement(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_INT32(current_agreement(fcinfo));
+	if (call_cache(fcinfo) == NULL)
+		set_call_cache(fcinfo, current_agreement(fcinfo));
+	PG_RETURN_INT32(call_cache(fcinfo)->value);
 }
 
 Datum
 dmesh_clear(PG_FUNCTION_ARGS)
 {
-	int			agreement = current_agreement(fcinfo);
+	int			agreement;
 	Datum	   *elems;
 	bool	   *nulls;
 	int			n;
+	bool		clear = false;
 
+	if (call_cache(fcinfo) != NULL)
+		PG_RETURN_BOOL(call_cache(fcinfo)->value != 0);
+	agreement = current_agreement(fcinfo);
 	if (agreement == 0)
-		PG_RETURN_BOOL(true);
-	if (agreement < 0 || PG_ARGISNULL(4))
-		PG_RETURN_BOOL(false);
-	deconstruct_array(PG_GETARG_ARRAYTYPE_P(4), INT4OID, sizeof(int32), true, TYPALIGN_INT,
-					  &elems, &nulls, &n);
-	for (int i = 0; i < n; i++)
-		if (!nulls[i] && DatumGetInt32(elems[i]) == agreement)
-			PG_RETURN_BOOL(true);
-	PG_RETURN_BOOL(false);
+		clear = true;
+	else if (agreement > 0 && !PG_ARGISNULL(4))
+	{
+		deconstruct_array(PG_GETARG_ARRAYTYPE_P(4), INT4OID, sizeof(int32), true, TYPALIGN_INT,
+						  &elems, &nulls, &n);
+		for (int i = 0; i < n; i++)
+			if (!nulls[i] && DatumGetInt32(elems[i]) == agreement)
+				clear = true;
+	}
+	set_call_cache(fcinfo, clear ? 1 : 0);
+	PG_RETURN_BOOL(clear);
 }
 
 /* ----------------------------------------------------------------
@@ -302,6 +338,8 @@ is_text_type(Oid base)
 	return base == TEXTOID || base == VARCHAROID || base == BPCHAROID;
 }
 
+static const char hexdigits[] = "0123456789abcdef";
+
 static Datum
 text_mask(text *t, Oid base, int mask, int keep)
 {
@@ -315,11 +353,14 @@ text_mask(text *t, Oid base, int mask, int keep)
 	{
 		case MASK_HASH:
 			{
-				char		hex[17];
+				uint64		h = keyed_hash(s, len, 0);
+				text	   *out = palloc(VARHDRSZ + 16);
+				char	   *p = VARDATA(out);
 
-				snprintf(hex, sizeof(hex), "%016llx",
-						 (unsigned long long) keyed_hash(s, len, 0));
-				return PointerGetDatum(cstring_to_text(hex));
+				SET_VARSIZE(out, VARHDRSZ + 16);
+				for (int i = 15; i >= 0; i--, h >>= 4)
+					p[i] = hexdigits[h & 0xF];
+				return PointerGetDatum(out);
 			}
 		case MASK_REDACT:
 			return PointerGetDatum(cstring_to_text("***"));
@@ -329,15 +370,15 @@ text_mask(text *t, Oid base, int mask, int keep)
 				int			nchars = pg_mbstrlen_with_len(s, len);
 				int			hide = Max(nchars - Max(keep, 0), 0);
 				int			skip = 0;
-				StringInfoData buf;
+				text	   *out;
 
 				for (int i = 0; i < hide; i++)
 					skip += pg_mblen(s + skip);
-				initStringInfo(&buf);
-				for (int i = 0; i < hide; i++)
-					appendStringInfoChar(&buf, '*');
-				appendBinaryStringInfo(&buf, s + skip, len - skip);
-				return PointerGetDatum(cstring_to_text_with_len(buf.data, buf.len));
+				out = palloc(VARHDRSZ + hide + (len - skip));
+				SET_VARSIZE(out, VARHDRSZ + hide + (len - skip));
+				memset(VARDATA(out), '*', hide);
+				memcpy(VARDATA(out) + hide, s + skip, len - skip);
+				return PointerGetDatum(out);
 			}
 	}
 	return (Datum) 0;
@@ -346,7 +387,6 @@ text_mask(text *t, Oid base, int mask, int keep)
 Datum
 dmesh_mask(PG_FUNCTION_ARGS)
 {
-	Oid			type = get_fn_expr_argtype(fcinfo->flinfo, 0);
 	Oid			base;
 	int			mask;
 	int			keep;
@@ -361,7 +401,16 @@ dmesh_mask(PG_FUNCTION_ARGS)
 	if (mask == MASK_NULL)
 		PG_RETURN_NULL();
 	value = PG_GETARG_DATUM(0);
-	base = getBaseType(type);
+
+	/* The value's base type, looked up once per call site. */
+	if (fcinfo->flinfo->fn_extra == NULL)
+	{
+		Oid		   *cached = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(Oid));
+
+		*cached = getBaseType(get_fn_expr_argtype(fcinfo->flinfo, 0));
+		fcinfo->flinfo->fn_extra = cached;
+	}
+	base = *(Oid *) fcinfo->flinfo->fn_extra;
 
 	if (is_text_type(base))
 		PG_RETURN_DATUM(text_mask(DatumGetTextPP(value), base, mask, keep));
