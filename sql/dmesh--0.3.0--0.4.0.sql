@@ -188,20 +188,14 @@ LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@._agreement(bigint, oid[], oid[], bigint[]) IS
   'Internal, used by published views: 0 for a manager, the position of the current role''s agreement, or -1; an expired agreement is an error. Expiries are timestamptz values as integers (microseconds since 2000-01-01).';
 
-CREATE FUNCTION @extschema@._clear(product_id bigint, managers oid[], consumers oid[],
-                                   expires bigint[], unmasked_by integer[])
-RETURNS boolean
-AS 'MODULE_PATHNAME', 'dmesh_clear'
-LANGUAGE C STABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@._clear(bigint, oid[], oid[], bigint[], integer[]) IS
-  'Internal, used by published views: whether the current role sees a masked column in clear (a manager, or an agreement listing it in unmask).';
-
-CREATE FUNCTION @extschema@._mask(value anyelement, clear boolean, mask integer, keep integer)
+CREATE FUNCTION @extschema@._mask(value anyelement, mask integer, keep integer, product_id bigint,
+                                  managers oid[], consumers oid[], expires bigint[],
+                                  unmasked_by integer[])
 RETURNS anyelement
 AS 'MODULE_PATHNAME', 'dmesh_mask'
 LANGUAGE C STABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@._mask(anyelement, boolean, integer, integer) IS
-  'Internal, used by published views: the value, or its mask (1 hash, 2 redact, 3 partial keeping "keep" characters, 4 null), of the same type.';
+COMMENT ON FUNCTION @extschema@._mask(anyelement, integer, integer, bigint, oid[], oid[], bigint[], integer[]) IS
+  'Internal, used by published views: the value for a role that sees the column in clear (a manager, or an agreement listed in unmasked_by), else its mask (1 hash, 2 redact, 3 partial keeping "keep" characters, 4 null), of the same type.';
 
 -------------------------------------------------------------------------------
 -- Views

@@ -6,7 +6,7 @@
  * A product's published relation is a security_barrier view that carries
  * the product's governance as constants:
  *
- *	SELECT q.id, dmesh._mask(q.email, dmesh._clear(...), 1, 0)::text AS email, ...
+ *	SELECT q.id, dmesh._mask(q.email, 1, 0, <product>, ..., <clear for>)::text AS email, ...
  *	  FROM (SELECT s.id AS id, s.mail AS email, ... FROM source s) q
  *	 WHERE CASE dmesh._agreement(<product>, <managers>, <consumers>, <expiries>)
  *			 WHEN 0 THEN true					-- a manager: every row
@@ -328,8 +328,8 @@ dmesh_port_query(const DmeshProduct *product, const DmeshContract *contract)
 					strcmp(NameStr(TupleDescAttr(desc, a)->attname), p->column) == 0)
 					atttypmod = TupleDescAttr(desc, a)->atttypmod;
 			appendStringInfo(&sql,
-							 "dmesh._mask(q.%s, dmesh._clear(%s, %s::pg_catalog.int4[]), %d, %d)::%s AS %s",
-							 name, call_args, quote_literal_cstr(clear.data), mask, keep,
+							 "dmesh._mask(q.%s, %d, %d, %s, %s::pg_catalog.int4[])::%s AS %s",
+							 name, mask, keep, call_args, quote_literal_cstr(clear.data),
 							 format_type_with_typemod(types[i], atttypmod), name);
 		}
 	}

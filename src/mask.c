@@ -8,10 +8,9 @@
  * A published view carries its agreements as constants (see
  * governance.c): the roles that manage the product, the consumer role and
  * expiry of each agreement, and for each masked column the agreements that
- * see it in clear.  dmesh._agreement and dmesh._clear compute their answer
- * at the first row of an execution and return it from fn_extra for the
- * others, so a row costs two cheap calls and, for a masked column, one call
- * of dmesh._mask.  (Init plans would compute them once too, but a query
+ * see it in clear.  dmesh._agreement and dmesh._mask work out who reads at
+ * the first row of an execution and keep the answer in fn_extra, so a row
+ * costs one cheap call and, for a masked column, one call of dmesh._mask.  (Init plans would compute them once too, but a query
  * with init plans below a security-barrier view is never run in parallel.)  None of them reads a catalog table: expiry is checked
  * against the start of the statement, with nothing to run.
  *
@@ -49,7 +48,6 @@
 #include "dmesh.h"
 
 PG_FUNCTION_INFO_V1(dmesh_agreement);
-PG_FUNCTION_INFO_V1(dmesh_clear);
 PG_FUNCTION_INFO_V1(dmesh_mask);
 
 #define MASK_HASH		1
@@ -98,13 +96,14 @@ product_name(int64 product_id)
 }
 
 /*
+ * The product and agreement arguments start at argument "first".
  * 0 when the current role manages the product (it sees everything, in
  * clear), else the 1-based position of the first agreement of a role whose
  * privileges the current role has and that has not expired, else -1.  Only
  * expired agreements: an error that says so.
  */
 static int
-current_agreement(FunctionCallInfo fcinfo)
+current_agreement(FunctionCallInfo fcinfo, int first)
 {
 	Oid			user = GetUserId();
 	int			nmanagers;
@@ -118,15 +117,15 @@ current_agreement(FunctionCallInfo fcinfo)
 	TimestampTz expired_at = 0;
 	int			expired = 0;
 
-	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
+	if (PG_ARGISNULL(first + 1) || PG_ARGISNULL(first + 2) || PG_ARGISNULL(first + 3))
 		return -1;
-	managers = oid_array(PG_GETARG_ARRAYTYPE_P(1), &nmanagers);
+	managers = oid_array(PG_GETARG_ARRAYTYPE_P(first + 1), &nmanagers);
 	for (int i = 0; i < nmanagers; i++)
 		if (OidIsValid(managers[i]) && has_privs_of_role(user, managers[i]))
 			return 0;
-	consumers = oid_array(PG_GETARG_ARRAYTYPE_P(2), &nconsumers);
+	consumers = oid_array(PG_GETARG_ARRAYTYPE_P(first + 2), &nconsumers);
 	/* expiries as TimestampTz values in an int8 array (NULL: never) */
-	deconstruct_array(PG_GETARG_ARRAYTYPE_P(3), INT8OID, sizeof(int64),
+	deconstruct_array(PG_GETARG_ARRAYTYPE_P(first + 3), INT8OID, sizeof(int64),
 					  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &expires, &expires_null, &nexpires);
 	if (nexpires != nconsumers)
 		elog(ERROR, "agreement arrays of different lengths");
@@ -144,7 +143,7 @@ current_agreement(FunctionCallInfo fcinfo)
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("access agreement of role \"%s\" on data product \"%s\" has expired",
 						dmesh_role_name(consumers[expired - 1]),
-						product_name(PG_GETARG_INT64(0))),
+						product_name(PG_GETARG_INT64(first))),
 				 errdetail("It expired at %s.", timestamptz_to_str(expired_at)),
 				 errhint("Ask the product's owner to renew it, or request access again with dmesh.request_access.")));
 	return -1;
@@ -156,58 +155,38 @@ current_agreement(FunctionCallInfo fcinfo)
  * which the executor makes anew for each execution.  Calling the function
  * per row rather than once in an init plan keeps parallel plans possible.
  */
-typedef struct CallCache
-{
-	int32		value;
-} CallCache;
-
-static CallCache *
-call_cache(FunctionCallInfo fcinfo)
-{
-	return (CallCache *) fcinfo->flinfo->fn_extra;
-}
-
-static void
-set_call_cache(FunctionCallInfo fcinfo, int32 value)
-{
-	CallCache  *c = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(CallCache));
-
-	c->value = value;
-	fcinfo->flinfo->fn_extra = c;
-}
-
 Datum
 dmesh_agreement(PG_FUNCTION_ARGS)
 {
-	if (call_cache(fcinfo) == NULL)
-		set_call_cache(fcinfo, current_agreement(fcinfo));
-	PG_RETURN_INT32(call_cache(fcinfo)->value);
+	if (fcinfo->flinfo->fn_extra == NULL)
+	{
+		int32	   *cached = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(int32));
+
+		*cached = current_agreement(fcinfo, 0);
+		fcinfo->flinfo->fn_extra = cached;
+	}
+	PG_RETURN_INT32(*(int32 *) fcinfo->flinfo->fn_extra);
 }
 
-Datum
-dmesh_clear(PG_FUNCTION_ARGS)
+/* Does the current role see this masked column in clear? */
+static bool
+sees_clear(FunctionCallInfo fcinfo, int first, int unmasked_by)
 {
-	int			agreement;
+	int			agreement = current_agreement(fcinfo, first);
 	Datum	   *elems;
 	bool	   *nulls;
 	int			n;
-	bool		clear = false;
 
-	if (call_cache(fcinfo) != NULL)
-		PG_RETURN_BOOL(call_cache(fcinfo)->value != 0);
-	agreement = current_agreement(fcinfo);
 	if (agreement == 0)
-		clear = true;
-	else if (agreement > 0 && !PG_ARGISNULL(4))
-	{
-		deconstruct_array(PG_GETARG_ARRAYTYPE_P(4), INT4OID, sizeof(int32), true, TYPALIGN_INT,
-						  &elems, &nulls, &n);
-		for (int i = 0; i < n; i++)
-			if (!nulls[i] && DatumGetInt32(elems[i]) == agreement)
-				clear = true;
-	}
-	set_call_cache(fcinfo, clear ? 1 : 0);
-	PG_RETURN_BOOL(clear);
+		return true;
+	if (agreement < 0 || PG_ARGISNULL(unmasked_by))
+		return false;
+	deconstruct_array(PG_GETARG_ARRAYTYPE_P(unmasked_by), INT4OID, sizeof(int32), true,
+					  TYPALIGN_INT, &elems, &nulls, &n);
+	for (int i = 0; i < n; i++)
+		if (!nulls[i] && DatumGetInt32(elems[i]) == agreement)
+			return true;
+	return false;
 }
 
 /* ----------------------------------------------------------------
@@ -367,13 +346,21 @@ text_mask(text *t, Oid base, int mask, int keep)
 		case MASK_PARTIAL:
 			{
 				/* Stars for every character but the last "keep" ones. */
-				int			nchars = pg_mbstrlen_with_len(s, len);
-				int			hide = Max(nchars - Max(keep, 0), 0);
+				bool		ascii = true;
+				int			nchars;
+				int			hide;
 				int			skip = 0;
 				text	   *out;
 
-				for (int i = 0; i < hide; i++)
-					skip += pg_mblen(s + skip);
+				for (int i = 0; i < len && ascii; i++)
+					ascii = !IS_HIGHBIT_SET(s[i]);
+				nchars = ascii ? len : pg_mbstrlen_with_len(s, len);
+				hide = Max(nchars - Max(keep, 0), 0);
+				if (ascii)
+					skip = hide;
+				else
+					for (int i = 0; i < hide; i++)
+						skip += pg_mblen(s + skip);
 				out = palloc(VARHDRSZ + hide + (len - skip));
 				SET_VARSIZE(out, VARHDRSZ + hide + (len - skip));
 				memset(VARDATA(out), '*', hide);
@@ -384,33 +371,44 @@ text_mask(text *t, Oid base, int mask, int keep)
 	return (Datum) 0;
 }
 
+/*
+ * dmesh._mask(value, mask, keep, product, managers, consumers, expiries,
+ *			   unmasked_by): the value for a role that sees the column in
+ * clear, else its mask.  Whether the role does, and the value's base type,
+ * are worked out at the first row of an execution.
+ */
+typedef struct MaskCache
+{
+	Oid			base;
+	bool		clear;
+} MaskCache;
+
 Datum
 dmesh_mask(PG_FUNCTION_ARGS)
 {
+	MaskCache  *cache = fcinfo->flinfo->fn_extra;
 	Oid			base;
 	int			mask;
 	int			keep;
 	Datum		value;
 
+	if (cache == NULL)
+	{
+		cache = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(MaskCache));
+		cache->base = getBaseType(get_fn_expr_argtype(fcinfo->flinfo, 0));
+		cache->clear = sees_clear(fcinfo, 3, 7);
+		fcinfo->flinfo->fn_extra = cache;
+	}
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	if (!PG_ARGISNULL(1) && PG_GETARG_BOOL(1))
+	if (cache->clear)
 		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	mask = PG_ARGISNULL(2) ? MASK_NULL : PG_GETARG_INT32(2);
-	keep = PG_ARGISNULL(3) ? 0 : PG_GETARG_INT32(3);
+	mask = PG_ARGISNULL(1) ? MASK_NULL : PG_GETARG_INT32(1);
+	keep = PG_ARGISNULL(2) ? 0 : PG_GETARG_INT32(2);
 	if (mask == MASK_NULL)
 		PG_RETURN_NULL();
 	value = PG_GETARG_DATUM(0);
-
-	/* The value's base type, looked up once per call site. */
-	if (fcinfo->flinfo->fn_extra == NULL)
-	{
-		Oid		   *cached = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(Oid));
-
-		*cached = getBaseType(get_fn_expr_argtype(fcinfo->flinfo, 0));
-		fcinfo->flinfo->fn_extra = cached;
-	}
-	base = *(Oid *) fcinfo->flinfo->fn_extra;
+	base = cache->base;
 
 	if (is_text_type(base))
 		PG_RETURN_DATUM(text_mask(DatumGetTextPP(value), base, mask, keep));

@@ -99,3 +99,7 @@ RESET ROLE;
 SELECT dmesh.drop_policy('gmask mesh phone');
 SELECT dmesh.drop_policy('gmask pii');
 SELECT dmesh.drop_policy('gmask conf');
+-- Partial masks count characters, not bytes.
+SELECT dmesh._mask('héllo wörld'::text, 3, 4, 0, '{}', '{}', '{}', '{}') AS multibyte,
+       dmesh._mask('hello world'::text, 3, 4, 0, '{}', '{}', '{}', '{}') AS ascii,
+       dmesh._mask('abc'::text, 3, 4, 0, '{}', '{}', '{}', '{}') AS short;
