@@ -26,7 +26,6 @@
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 #include "utils/memutils.h"
-#include "utils/resowner.h"
 #include "utils/snapmgr.h"
 
 #include "dmesh.h"
@@ -89,6 +88,40 @@ count_duplicates(DmeshRuleSet *rs, DmeshRule *r, const DmeshProduct *product)
 	return dmesh_spi_text(0, 1) ? dmesh_spi_int8(0, 1) : 0;
 }
 
+typedef struct SqlRuleCall
+{
+	DmeshRuleSet *rs;
+	DmeshRule  *r;
+	const char *object;
+	bool		physical;
+	const char *cte;
+	RuleOutcome *out;
+} SqlRuleCall;
+
+static void
+sql_rule_body(void *arg)
+{
+	SqlRuleCall *c = arg;
+	char	   *sql = dmesh_rule_sql_text(c->rs, c->r, c->object, c->physical, c->cte);
+	char	   *value;
+
+	if (SPI_execute(sql, true, 2) != SPI_OK_SELECT)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the query is not a SELECT")));
+	if (SPI_processed != 1 || SPI_tuptable->tupdesc->natts != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_CARDINALITY_VIOLATION),
+				 errmsg("the query must return one row with one column, it returned %llu rows and %d columns",
+						(unsigned long long) SPI_processed, SPI_tuptable->tupdesc->natts)));
+	value = dmesh_spi_text(0, 1);
+	if (value == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("the query returned NULL")));
+	c->out->observed = DatumGetFloat8(DirectFunctionCall1(float8in, CStringGetDatum(value)));
+}
+
 /*
  * Run an sql rule's query in a subtransaction; an error becomes a failed
  * outcome with the error message as detail.
@@ -97,51 +130,12 @@ static void
 run_sql_rule(DmeshRuleSet *rs, DmeshRule *r, const char *object, bool physical,
 			 const char *cte, RuleOutcome *out)
 {
-	MemoryContext cxt = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
+	SqlRuleCall call = {rs, r, object, physical, cte, out};
+	char	   *message;
 
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(cxt);
-	PG_TRY();
-	{
-		char	   *sql = dmesh_rule_sql_text(rs, r, object, physical, cte);
-		char	   *value;
-
-		if (SPI_execute(sql, true, 2) != SPI_OK_SELECT)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("the query is not a SELECT")));
-		if (SPI_processed != 1 || SPI_tuptable->tupdesc->natts != 1)
-			ereport(ERROR,
-					(errcode(ERRCODE_CARDINALITY_VIOLATION),
-					 errmsg("the query must return one row with one column, it returned %llu rows and %d columns",
-							(unsigned long long) SPI_processed, SPI_tuptable->tupdesc->natts)));
-		value = dmesh_spi_text(0, 1);
-		if (value == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("the query returned NULL")));
-		out->observed = DatumGetFloat8(DirectFunctionCall1(float8in, CStringGetDatum(value)));
-		out->evaluated = true;
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(cxt);
-		CurrentResourceOwner = owner;
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(cxt);
-		CurrentResourceOwner = owner;
-		out->evaluated = false;
-		out->detail = psprintf("the rule could not be evaluated: %s", edata->message);
-		FreeErrorData(edata);
-	}
-	PG_END_TRY();
+	out->evaluated = dmesh_try(sql_rule_body, &call, &message);
+	if (!out->evaluated)
+		out->detail = psprintf("the rule could not be evaluated: %s", message);
 }
 
 /*

@@ -555,3 +555,39 @@ dmesh_contract_compile(Jsonb *doc)
 	}
 	return c;
 }
+
+/*
+ * The first key of an object that is not one of "allowed" (only keys that
+ * start with "prefix" are looked at, when given), or NULL.
+ */
+char *
+dmesh_json_unknown_key(JsonbContainer *obj, const char *const *allowed, int nallowed,
+					   const char *prefix)
+{
+	JsonbIterator *it = JsonbIteratorInit(obj);
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+	int			depth = 0;
+
+	while ((tok = JsonbIteratorNext(&it, &v, false)) != WJB_DONE)
+	{
+		if (tok == WJB_BEGIN_OBJECT || tok == WJB_BEGIN_ARRAY)
+			depth++;
+		else if (tok == WJB_END_OBJECT || tok == WJB_END_ARRAY)
+			depth--;
+		else if (tok == WJB_KEY && depth == 1)
+		{
+			char	   *key = pnstrdup(v.val.string.val, v.val.string.len);
+			bool		known = false;
+
+			if (prefix && strncmp(key, prefix, strlen(prefix)) != 0)
+				continue;
+			for (int i = 0; i < nallowed; i++)
+				if (allowed[i] && strcmp(key, allowed[i]) == 0)
+					known = true;
+			if (!known)
+				return key;
+		}
+	}
+	return NULL;
+}

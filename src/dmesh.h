@@ -100,6 +100,7 @@ extern void dmesh_spi_utility(const char *sql);
 extern char *dmesh_spi_text(uint64 row, int col);
 extern int64 dmesh_spi_int8(uint64 row, int col);
 extern Oid	dmesh_spi_oid(uint64 row, int col);
+extern bool dmesh_try(void (*fn) (void *arg), void *arg, char **message);
 
 /* ---------- catalog.c ---------- */
 
@@ -217,6 +218,8 @@ extern bool dmesh_semver_parse(const char *text, int *major, int *minor, int *pa
 extern int	dmesh_semver_cmp(const DmeshContract *a, const DmeshContract *b);
 extern JsonbValue *dmesh_json_get(JsonbContainer *container, const char *key);
 extern char *dmesh_json_text(JsonbContainer *container, const char *key);
+extern char *dmesh_json_unknown_key(JsonbContainer *obj, const char *const *allowed,
+									int nallowed, const char *prefix);
 extern bool dmesh_logical_accepts(const char *logical_type, Oid typid);
 extern const char *dmesh_logical_for(Oid typid);
 extern void dmesh_check_regex(const char *pattern, const char *path);

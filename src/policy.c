@@ -33,7 +33,6 @@
 #include "funcapi.h"
 #include "utils/acl.h"
 #include "utils/memutils.h"
-#include "utils/resowner.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 
@@ -54,33 +53,19 @@ policy_error(const char *problem, const char *hint)
 static void
 check_masking_rule(Jsonb *rule)
 {
-	JsonbIterator *it;
-	JsonbValue	v;
-	JsonbIteratorToken tok;
-	int			depth = 0;
 	char	   *classification = dmesh_json_text(&rule->root, "classification");
 	char	   *mask = dmesh_json_text(&rule->root, "mask");
 	JsonbValue *keep = dmesh_json_get(&rule->root, "keep");
 
+	static const char *const keys[] = {"classification", "mask", "keep"};
+	char	   *unknown;
+
 	if (!JsonContainerIsObject(&rule->root))
 		policy_error("a masking rule is an object", "For example {\"classification\": \"pii\", \"mask\": \"hash\"}.");
-	it = JsonbIteratorInit(&rule->root);
-	while ((tok = JsonbIteratorNext(&it, &v, false)) != WJB_DONE)
-	{
-		if (tok == WJB_BEGIN_OBJECT || tok == WJB_BEGIN_ARRAY)
-			depth++;
-		else if (tok == WJB_END_OBJECT || tok == WJB_END_ARRAY)
-			depth--;
-		else if (tok == WJB_KEY && depth == 1)
-		{
-			char	   *key = pnstrdup(v.val.string.val, v.val.string.len);
-
-			if (strcmp(key, "classification") != 0 && strcmp(key, "mask") != 0 &&
-				strcmp(key, "keep") != 0)
-				policy_error(psprintf("unknown key \"%s\"", key),
-							 "A masking rule has classification, mask and, for partial, keep.");
-		}
-	}
+	unknown = dmesh_json_unknown_key(&rule->root, keys, lengthof(keys), NULL);
+	if (unknown)
+		policy_error(psprintf("unknown key \"%s\"", unknown),
+					 "A masking rule has classification, mask and, for partial, keep.");
 	if (classification == NULL || classification[0] == '\0')
 		policy_error("classification (a string) is required", NULL);
 	if (mask == NULL ||
@@ -113,37 +98,21 @@ static const char *const publish_checks[] = {
 static void
 check_publish_rule(Jsonb *rule)
 {
-	JsonbIterator *it;
-	JsonbValue	v;
-	JsonbIteratorToken tok;
-	int			depth = 0;
-	int			nkeys = 0;
 	JsonbValue *require = dmesh_json_get(&rule->root, "require");
 	JsonbValue *min_rules = dmesh_json_get(&rule->root, "min_quality_rules");
 	JsonbValue *sql = dmesh_json_get(&rule->root, "sql");
 
+	static const char *const keys[] = {"require", "min_quality_rules", "sql"};
+	char	   *unknown;
+
 	if (!JsonContainerIsObject(&rule->root))
 		policy_error("a publish rule is an object",
 					 "For example {\"require\": [\"has_description\", \"pii_masked\"]}.");
-	it = JsonbIteratorInit(&rule->root);
-	while ((tok = JsonbIteratorNext(&it, &v, false)) != WJB_DONE)
-	{
-		if (tok == WJB_BEGIN_OBJECT || tok == WJB_BEGIN_ARRAY)
-			depth++;
-		else if (tok == WJB_END_OBJECT || tok == WJB_END_ARRAY)
-			depth--;
-		else if (tok == WJB_KEY && depth == 1)
-		{
-			char	   *key = pnstrdup(v.val.string.val, v.val.string.len);
-
-			nkeys++;
-			if (strcmp(key, "require") != 0 && strcmp(key, "min_quality_rules") != 0 &&
-				strcmp(key, "sql") != 0)
-				policy_error(psprintf("unknown key \"%s\"", key),
-							 "A publish rule has require, min_quality_rules and sql.");
-		}
-	}
-	if (nkeys == 0)
+	unknown = dmesh_json_unknown_key(&rule->root, keys, lengthof(keys), NULL);
+	if (unknown)
+		policy_error(psprintf("unknown key \"%s\"", unknown),
+					 "A publish rule has require, min_quality_rules and sql.");
+	if (JsonContainerSize(&rule->root) == 0)
 		policy_error("a publish rule checks something", "Give require, min_quality_rules or sql.");
 	if (require != NULL)
 	{
@@ -399,55 +368,48 @@ metadata_bool(const char *expr, int64 product_id)
 	return v != NULL && strcmp(v, "t") == 0;
 }
 
+typedef struct PolicySqlCall
+{
+	const char *expr;
+	Oid			author;
+	int64		product_id;
+	char	   *value;			/* the result as text, or NULL */
+} PolicySqlCall;
+
+static void
+policy_sql_body(void *arg)
+{
+	PolicySqlCall *c = arg;
+	DmeshSection as_author;
+	DmeshArgs	args;
+
+	dmesh_enter_as_role(&as_author, c->author);
+	dmesh_args_init(&args);
+	dmesh_arg_int8(&args, c->product_id);
+	if (SPI_execute_with_args(psprintf("SELECT (\n%s\n)::boolean FROM dmesh.product_metadata m"
+									   " WHERE m.product_id = $1", c->expr),
+							  args.n, args.types, args.values, args.nulls, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "policy expression failed");
+	c->value = SPI_processed > 0 ? dmesh_spi_text(0, 1) : NULL;
+	dmesh_leave(&as_author);
+}
+
 /* An sql rule, as the policy's author, read-only; an error is a failure. */
 static char *
 run_policy_sql(const char *expr, const char *author, int64 product_id)
 {
-	Oid			role = get_role_oid(author, true);
-	MemoryContext cxt = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
-	char	   *failure = NULL;
+	PolicySqlCall call = {expr, get_role_oid(author, true), product_id, NULL};
+	char	   *message;
 
-	if (!OidIsValid(role))
+	if (!OidIsValid(call.author))
 		return psprintf("the policy's author \"%s\" no longer exists", author);
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(cxt);
-	PG_TRY();
-	{
-		DmeshSection as_author;
-		DmeshArgs	args;
-		char	   *v = NULL;
-
-		dmesh_enter_as_role(&as_author, role);
-		dmesh_args_init(&args);
-		dmesh_arg_int8(&args, product_id);
-		if (SPI_execute_with_args(psprintf("SELECT (\n%s\n)::boolean FROM dmesh.product_metadata m"
-										   " WHERE m.product_id = $1", expr),
-								  args.n, args.types, args.values, args.nulls, true, 1) != SPI_OK_SELECT)
-			elog(ERROR, "policy expression failed");
-		if (SPI_processed > 0)
-			v = dmesh_spi_text(0, 1);
-		dmesh_leave(&as_author);
-		if (v == NULL)
-			failure = MemoryContextStrdup(cxt, "the expression is NULL");
-		else if (strcmp(v, "t") != 0)
-			failure = MemoryContextStrdup(cxt, "the expression is false");
-		ReleaseCurrentSubTransaction();
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		failure = psprintf("the expression could not be evaluated: %s", edata->message);
-	}
-	PG_END_TRY();
-	MemoryContextSwitchTo(cxt);
-	CurrentResourceOwner = owner;
-	return failure;
+	if (!dmesh_try(policy_sql_body, &call, &message))
+		return psprintf("the expression could not be evaluated: %s", message);
+	if (call.value == NULL)
+		return "the expression is NULL";
+	if (strcmp(call.value, "t") != 0)
+		return "the expression is false";
+	return NULL;
 }
 
 /*
@@ -656,59 +618,52 @@ dmesh_require_publish_policies(const DmeshProduct *product, Oid caller)
  * they cannot be compiled (a source gone, a contract from before 0.3.0
  * with a rule dmesh cannot evaluate).
  */
+typedef struct RuleCountCall
+{
+	int64		product_id;
+	int			count;
+} RuleCountCall;
+
+static void
+rule_count_body(void *arg)
+{
+	RuleCountCall *c = arg;
+	DmeshSection section;
+	DmeshArgs	args;
+	DmeshProduct product;
+
+	SPI_connect();
+	dmesh_enter_privileged(&section);
+	dmesh_args_init(&args);
+	dmesh_arg_int8(&args, c->product_id);
+	if (dmesh_spi_exec("SELECT d.name || '.' || p.name FROM dmesh.data_product p"
+					   "  JOIN dmesh.domain d USING (domain_id) WHERE p.product_id = $1",
+					   &args, SPI_OK_SELECT) > 0)
+	{
+		DmeshContract *contract;
+		DmeshRuleSet *rs;
+
+		dmesh_require_product(dmesh_spi_text(0, 1), DMESH_NO_LOCK, &product);
+		contract = dmesh_load_contract(&product, NULL, -1);
+		rs = dmesh_rules_compile(contract,
+								 dmesh_property_types(contract, dmesh_source_tupdesc(&product), NULL),
+								 CurrentMemoryContext);
+		c->count = rs->nrules;
+		MemoryContextDelete(rs->cxt);
+	}
+	dmesh_leave(&section);
+	SPI_finish();
+}
+
 PG_FUNCTION_INFO_V1(dmesh_rule_count);
 Datum
 dmesh_rule_count(PG_FUNCTION_ARGS)
 {
-	int64		product_id = PG_GETARG_INT64(0);
-	MemoryContext cxt = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
-	int			count = -1;
+	RuleCountCall call = {PG_GETARG_INT64(0), -1};
 
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(cxt);
-	PG_TRY();
-	{
-		DmeshSection section;
-		DmeshArgs	args;
-		DmeshProduct product;
-
-		SPI_connect();
-		dmesh_enter_privileged(&section);
-		dmesh_args_init(&args);
-		dmesh_arg_int8(&args, product_id);
-		if (dmesh_spi_exec("SELECT d.name || '.' || p.name FROM dmesh.data_product p"
-						   "  JOIN dmesh.domain d USING (domain_id) WHERE p.product_id = $1",
-						   &args, SPI_OK_SELECT) > 0)
-		{
-			DmeshContract *contract;
-			DmeshRuleSet *rs;
-
-			dmesh_require_product(dmesh_spi_text(0, 1), DMESH_NO_LOCK, &product);
-			contract = dmesh_load_contract(&product, NULL, -1);
-			rs = dmesh_rules_compile(contract,
-									 dmesh_property_types(contract, dmesh_source_tupdesc(&product), NULL),
-									 CurrentMemoryContext);
-			count = rs->nrules;
-			MemoryContextDelete(rs->cxt);
-		}
-		dmesh_leave(&section);
-		SPI_finish();
-		ReleaseCurrentSubTransaction();
-	}
-	PG_CATCH();
-	{
-		MemoryContextSwitchTo(cxt);
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		count = -1;
-	}
-	PG_END_TRY();
-	MemoryContextSwitchTo(cxt);
-	CurrentResourceOwner = owner;
-	if (count < 0)
+	if (!dmesh_try(rule_count_body, &call, NULL) || call.count < 0)
 		PG_RETURN_NULL();
-	PG_RETURN_INT32(count);
+	PG_RETURN_INT32(call.count);
 }
 
 /*

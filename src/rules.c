@@ -39,7 +39,6 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/numeric.h"
-#include "utils/resowner.h"
 #include "utils/typcache.h"
 
 #include "dmesh.h"
@@ -408,41 +407,35 @@ numeric_to_int64(Numeric n, int64 *out)
  * value is read directly: check_product hands workers a contract whose
  * lists keep only the values that read (see values_kept).
  */
-static bool
-read_value(DmeshRuleColumn *col, const char *text, bool soft, Datum *out)
+typedef struct ReadCall
 {
 	Oid			infunc;
 	Oid			ioparam;
-	MemoryContext cxt = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
-	bool		ok = true;
+	const char *text;
+	Datum		value;
+} ReadCall;
 
-	getTypeInputInfo(col->typid, &infunc, &ioparam);
+static void
+read_body(void *arg)
+{
+	ReadCall   *c = arg;
+
+	c->value = OidInputFunctionCall(c->infunc, (char *) c->text, c->ioparam, -1);
+}
+
+static bool
+read_value(DmeshRuleColumn *col, const char *text, bool soft, Datum *out)
+{
+	ReadCall	call;
+
+	getTypeInputInfo(col->typid, &call.infunc, &call.ioparam);
+	call.text = text;
 	if (!soft || IsInParallelMode())
-	{
-		*out = OidInputFunctionCall(infunc, (char *) text, ioparam, -1);
-		return true;
-	}
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(cxt);
-	PG_TRY();
-	{
-		*out = OidInputFunctionCall(infunc, (char *) text, ioparam, -1);
-		ReleaseCurrentSubTransaction();
-	}
-	PG_CATCH();
-	{
-		MemoryContextSwitchTo(cxt);
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		ok = false;
-	}
-	PG_END_TRY();
-	MemoryContextSwitchTo(cxt);
-	CurrentResourceOwner = owner;
-	if (ok && !col->typbyval)
-		*out = datumCopy(*out, false, col->typlen);
-	return ok;
+		read_body(&call);
+	else if (!dmesh_try(read_body, &call, NULL))
+		return false;
+	*out = col->typbyval ? call.value : datumCopy(call.value, false, col->typlen);
+	return true;
 }
 
 static void
@@ -590,32 +583,16 @@ static bool
 set_operator(DmeshRule *r, JsonbContainer *rule, const char *path)
 {
 	bool		found = false;
-	JsonbIterator *it = JsonbIteratorInit(rule);
-	JsonbValue	v;
-	JsonbIteratorToken tok;
-	int			depth = 0;
+	const char *keys[lengthof(operators)];
+	char	   *unknown;
 
 	/* A misspelled operator must not leave the rule at its default. */
-	while ((tok = JsonbIteratorNext(&it, &v, false)) != WJB_DONE)
-	{
-		if (tok == WJB_BEGIN_OBJECT || tok == WJB_BEGIN_ARRAY)
-			depth++;
-		else if (tok == WJB_END_OBJECT || tok == WJB_END_ARRAY)
-			depth--;
-		else if (tok == WJB_KEY && depth == 1 && v.val.string.len >= 4 &&
-				 strncmp(v.val.string.val, "must", 4) == 0)
-		{
-			char	   *key = pnstrdup(v.val.string.val, v.val.string.len);
-			bool		known = false;
-
-			for (int i = 0; i < lengthof(operators); i++)
-				if (strcmp(key, operators[i].key) == 0)
-					known = true;
-			if (!known)
-				rule_error(psprintf("%s%s", path, key), "unknown operator",
-						   "Operators are mustBe, mustNotBe, mustBeGreaterThan, mustBeGreaterOrEqualTo, mustBeLessThan, mustBeLessOrEqualTo, mustBeBetween and mustNotBeBetween.");
-		}
-	}
+	for (int i = 0; i < lengthof(operators); i++)
+		keys[i] = operators[i].key;
+	unknown = dmesh_json_unknown_key(rule, keys, lengthof(keys), "must");
+	if (unknown)
+		rule_error(psprintf("%s%s", path, unknown), "unknown operator",
+				   "Operators are mustBe, mustNotBe, mustBeGreaterThan, mustBeGreaterOrEqualTo, mustBeLessThan, mustBeLessOrEqualTo, mustBeBetween and mustNotBeBetween.");
 
 	for (int i = 0; i < lengthof(operators); i++)
 	{
@@ -695,11 +672,8 @@ set_duplicate_keys(DmeshRuleSet *rs, DmeshRule *r, int *keys, int nkeys, const c
 static void
 check_arguments(JsonbContainer *args, const char *metric, const char *path)
 {
-	JsonbIterator *it = JsonbIteratorInit(args);
-	JsonbValue	v;
-	JsonbIteratorToken tok;
-	int			depth = 0;
 	const char *allowed[2] = {NULL, NULL};
+	char	   *unknown;
 
 	if (metric != NULL && strcmp(metric, "missingValues") == 0)
 		allowed[0] = "missingValues";
@@ -711,23 +685,11 @@ check_arguments(JsonbContainer *args, const char *metric, const char *path)
 	else if (metric != NULL && strcmp(metric, "duplicateValues") == 0)
 		allowed[0] = "properties";
 
-	while ((tok = JsonbIteratorNext(&it, &v, false)) != WJB_DONE)
-	{
-		if (tok == WJB_BEGIN_OBJECT || tok == WJB_BEGIN_ARRAY)
-			depth++;
-		else if (tok == WJB_END_OBJECT || tok == WJB_END_ARRAY)
-			depth--;
-		else if (tok == WJB_KEY && depth == 1)
-		{
-			char	   *key = pnstrdup(v.val.string.val, v.val.string.len);
-
-			if ((allowed[0] == NULL || strcmp(key, allowed[0]) != 0) &&
-				(allowed[1] == NULL || strcmp(key, allowed[1]) != 0))
-				rule_error(psprintf("%sarguments.%s", path, key),
-						   psprintf("not an argument of %s", metric ? metric : "this rule"),
-						   "missingValues takes missingValues; invalidValues takes validValues or pattern; duplicateValues takes properties.");
-		}
-	}
+	unknown = dmesh_json_unknown_key(args, allowed, lengthof(allowed), NULL);
+	if (unknown)
+		rule_error(psprintf("%sarguments.%s", path, unknown),
+				   psprintf("not an argument of %s", metric ? metric : "this rule"),
+				   "missingValues takes missingValues; invalidValues takes validValues or pattern; duplicateValues takes properties.");
 }
 
 static void

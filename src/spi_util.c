@@ -11,9 +11,12 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
 
 #include "dmesh.h"
 
@@ -125,4 +128,43 @@ dmesh_spi_oid(uint64 row, int col)
 	Datum		d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col, &isnull);
 
 	return isnull ? InvalidOid : DatumGetObjectId(d);
+}
+
+/*
+ * Run fn(arg) in an internal subtransaction.  On error, roll the
+ * subtransaction back and return false, with the error's message in
+ * *message (allocated in the caller's memory context) if message is not
+ * NULL.  Memory context and resource owner are the caller's afterwards.
+ */
+bool
+dmesh_try(void (*fn) (void *arg), void *arg, char **message)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	bool		ok = true;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		fn(arg);
+		ReleaseCurrentSubTransaction();
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		if (message)
+			*message = pstrdup(edata->message);
+		FreeErrorData(edata);
+		ok = false;
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(cxt);
+	CurrentResourceOwner = owner;
+	return ok;
 }
