@@ -8,6 +8,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/scripts/setup.sh"
 
 demo=$(mktemp -d /tmp/dmesh-demo.XXXXXX)
+trap 'rm -rf "$demo"' EXIT
 cp "$top/scripts/demo.sql" "$demo/"
 chown -R postgres: "$demo"
 cd "$demo"

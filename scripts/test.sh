@@ -13,6 +13,7 @@ PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
 # initdb refuses to run as root: the tests run as postgres, from a copy of
 # the tree that postgres owns.
 work=$(mktemp -d /tmp/dmesh-test.XXXXXX)
+trap 'rm -rf "$work"' EXIT
 cp -a "$top/." "$work/"
 chown -R postgres: "$work"
 log="$work/test.log"

@@ -9,6 +9,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 rounds=${1:-5}
 xacts=${2:-300}
 work=$(mktemp -d /tmp/dmesh-bench.XXXXXX)
+trap 'rm -rf "$work"' EXIT
 cp "$here"/*.sql "$work/"
 [ "$(id -u)" -eq 0 ] && chown -R postgres: "$work" && as=(runuser -u postgres --) || as=()
 cd "$work"
