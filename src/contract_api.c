@@ -128,6 +128,8 @@ set_contract(FunctionCallInfo fcinfo, Jsonb *doc)
 	{
 		bool		replaced;
 
+		/* A live product is published again: the publish policies apply. */
+		dmesh_require_publish_policies(&product, caller);
 		relid = dmesh_publish_port(&product, next, &replaced);
 		if (next->major != active->major)
 			deprecate_older_ports(&product, next, relid);

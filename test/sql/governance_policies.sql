@@ -91,3 +91,24 @@ SELECT dmesh.drop_policy('gpol documented');
 SELECT dmesh.drop_policy('gpol masked');
 SELECT dmesh.drop_policy('gpol small');
 RESET ROLE;
+
+-- A new contract version republishes a live product: the policies apply.
+SET ROLE gpol_team;
+SELECT dmesh.create_policy('gpol purpose', 'publish', '{"require": ["has_purpose"]}', 'product:gpol.clients') > 0 AS created;
+SELECT dmesh.set_contract('gpol.clients', $y$
+apiVersion: v3.1.0
+kind: DataContract
+id: gpol-clients
+version: 1.2.0
+status: active
+schema:
+  - name: clients
+    properties:
+      - {name: id, logicalType: integer, required: true}
+      - {name: email, logicalType: string, classification: pii}
+      - {name: city, logicalType: string}
+$y$);
+SELECT version FROM dmesh.data_product WHERE name = 'clients'
+   AND domain_id = (SELECT domain_id FROM dmesh.domain WHERE name = 'gpol');
+SELECT dmesh.drop_policy('gpol purpose');
+RESET ROLE;
