@@ -42,6 +42,7 @@
 #include "utils/builtins.h"
 #include "utils/array.h"
 #include "utils/lsyscache.h"
+#include "datatype/timestamp.h"
 #include "utils/timestamp.h"
 
 #include "dmesh.h"
@@ -166,7 +167,7 @@ dmesh_check_row_filter(const DmeshProduct *product, const DmeshContract *contrac
 typedef struct Agreement
 {
 	Oid			consumer;
-	char	   *expires;		/* TimestampTz as an integer, or "NULL" */
+	char	   *expires;		/* TimestampTz as an integer; DT_NOEND: never */
 	char	   *filter;
 	Datum		unmask;			/* text[] */
 	bool		unmask_null;
@@ -267,8 +268,8 @@ dmesh_port_query(const DmeshProduct *product, const DmeshContract *contract)
 		{
 			Datum		e = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull);
 
-			agreements[i].expires = isnull ? "NULL" :
-				psprintf(INT64_FORMAT, (int64) DatumGetTimestampTz(e));
+			agreements[i].expires = psprintf(INT64_FORMAT,
+											 isnull ? (int64) DT_NOEND : (int64) DatumGetTimestampTz(e));
 		}
 		agreements[i].filter = dmesh_spi_text(i, 3);
 		agreements[i].unmask = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 4,

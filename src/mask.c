@@ -42,6 +42,7 @@
 #include "utils/numeric.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
+#include "datatype/timestamp.h"
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
 
@@ -60,17 +61,42 @@ PG_FUNCTION_INFO_V1(dmesh_mask);
  * ----------------------------------------------------------------
  */
 
-static Oid *
-oid_array(ArrayType *arr, int *n)
+/*
+ * The elements of the view's constant arrays, read in place (no copy) when
+ * they have no NULL, which is how dmesh writes them.
+ */
+static const Oid *
+oid_elems(ArrayType *arr, int *n)
 {
 	Datum	   *elems;
 	bool	   *nulls;
 	Oid		   *out;
 
+	*n = ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
+	if (!ARR_HASNULL(arr))
+		return (const Oid *) ARR_DATA_PTR(arr);
 	deconstruct_array(arr, OIDOID, sizeof(Oid), true, TYPALIGN_INT, &elems, &nulls, n);
 	out = palloc(sizeof(Oid) * Max(*n, 1));
 	for (int i = 0; i < *n; i++)
 		out[i] = nulls[i] ? InvalidOid : DatumGetObjectId(elems[i]);
+	return out;
+}
+
+static const int64 *
+expiry_elems(ArrayType *arr, int *n)
+{
+	Datum	   *elems;
+	bool	   *nulls;
+	int64	   *out;
+
+	*n = ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
+	if (!ARR_HASNULL(arr))
+		return (const int64 *) ARR_DATA_PTR(arr);
+	deconstruct_array(arr, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
+					  &elems, &nulls, n);
+	out = palloc(sizeof(int64) * Max(*n, 1));
+	for (int i = 0; i < *n; i++)
+		out[i] = nulls[i] ? DT_NOEND : DatumGetInt64(elems[i]);
 	return out;
 }
 
@@ -108,35 +134,34 @@ current_agreement(FunctionCallInfo fcinfo, int first)
 	Oid			user = GetUserId();
 	int			nmanagers;
 	int			nconsumers;
-	Oid		   *managers;
-	Oid		   *consumers;
-	Datum	   *expires;
-	bool	   *expires_null;
 	int			nexpires;
+	const Oid  *managers;
+	const Oid  *consumers;
+	const int64 *expires;
 	TimestampTz now = GetCurrentStatementStartTimestamp();
 	TimestampTz expired_at = 0;
 	int			expired = 0;
 
 	if (PG_ARGISNULL(first + 1) || PG_ARGISNULL(first + 2) || PG_ARGISNULL(first + 3))
 		return -1;
-	managers = oid_array(PG_GETARG_ARRAYTYPE_P(first + 1), &nmanagers);
+	managers = oid_elems(PG_GETARG_ARRAYTYPE_P(first + 1), &nmanagers);
 	for (int i = 0; i < nmanagers; i++)
-		if (OidIsValid(managers[i]) && has_privs_of_role(user, managers[i]))
+		if (OidIsValid(managers[i]) && (i == 0 || managers[i] != managers[i - 1]) &&
+			has_privs_of_role(user, managers[i]))
 			return 0;
-	consumers = oid_array(PG_GETARG_ARRAYTYPE_P(first + 2), &nconsumers);
-	/* expiries as TimestampTz values in an int8 array (NULL: never) */
-	deconstruct_array(PG_GETARG_ARRAYTYPE_P(first + 3), INT8OID, sizeof(int64),
-					  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &expires, &expires_null, &nexpires);
+	consumers = oid_elems(PG_GETARG_ARRAYTYPE_P(first + 2), &nconsumers);
+	/* expiries as TimestampTz values in an int8 array (DT_NOEND: never) */
+	expires = expiry_elems(PG_GETARG_ARRAYTYPE_P(first + 3), &nexpires);
 	if (nexpires != nconsumers)
 		elog(ERROR, "agreement arrays of different lengths");
 	for (int i = 0; i < nconsumers; i++)
 	{
 		if (!OidIsValid(consumers[i]) || !has_privs_of_role(user, consumers[i]))
 			continue;
-		if (expires_null[i] || DatumGetInt64(expires[i]) > now)
+		if (expires[i] > now)
 			return i + 1;
 		expired = i + 1;
-		expired_at = DatumGetInt64(expires[i]);
+		expired_at = expires[i];
 	}
 	if (expired > 0)
 		ereport(ERROR,
