@@ -591,3 +591,22 @@ dmesh_json_unknown_key(JsonbContainer *obj, const char *const *allowed, int nall
 	}
 	return NULL;
 }
+
+/* An integral numeric that fits in int64. */
+bool
+dmesh_numeric_to_int64(Numeric n, int64 *out)
+{
+	Numeric		floor;
+
+	if (numeric_is_nan(n) || numeric_is_inf(n))
+		return false;
+	floor = DatumGetNumeric(DirectFunctionCall1(numeric_floor, NumericGetDatum(n)));
+	if (!DatumGetBool(DirectFunctionCall2(numeric_eq, NumericGetDatum(floor), NumericGetDatum(n))) ||
+		DatumGetInt32(DirectFunctionCall2(numeric_cmp, NumericGetDatum(n),
+										  NumericGetDatum(int64_to_numeric(PG_INT64_MAX)))) > 0 ||
+		DatumGetInt32(DirectFunctionCall2(numeric_cmp, NumericGetDatum(n),
+										  NumericGetDatum(int64_to_numeric(PG_INT64_MIN)))) < 0)
+		return false;
+	*out = DatumGetInt64(DirectFunctionCall1(numeric_int8, NumericGetDatum(n)));
+	return true;
+}

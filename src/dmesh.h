@@ -173,6 +173,21 @@ extern void dmesh_check_source_readable(const DmeshSource *source, Oid owner,
 										const char *product_display);
 extern char *dmesh_source_describe(const DmeshSource *source);
 
+/*
+ * Errors while parsing or analyzing SQL that dmesh built around a piece of
+ * user text (a source query, a row filter, an sql rule) point into that
+ * SQL, shown as the internal query, not into the caller's statement.
+ * "what" is added as context: always, or only when there is no position.
+ */
+typedef struct DmeshQueryContext
+{
+	const char *query;
+	const char *what;
+	bool		always;
+} DmeshQueryContext;
+
+extern void dmesh_query_error_context(void *arg);
+
 /* ---------- yaml.c ---------- */
 
 extern Jsonb *dmesh_yaml_parse(const char *text, size_t len);
@@ -218,6 +233,7 @@ extern bool dmesh_semver_parse(const char *text, int *major, int *minor, int *pa
 extern int	dmesh_semver_cmp(const DmeshContract *a, const DmeshContract *b);
 extern JsonbValue *dmesh_json_get(JsonbContainer *container, const char *key);
 extern char *dmesh_json_text(JsonbContainer *container, const char *key);
+extern bool dmesh_numeric_to_int64(Numeric n, int64 *out);
 extern char *dmesh_json_unknown_key(JsonbContainer *obj, const char *const *allowed,
 									int nallowed, const char *prefix);
 extern bool dmesh_logical_accepts(const char *logical_type, Oid typid);

@@ -75,28 +75,6 @@ refuse_filter(const char *what, const char *problem, const char *hint)
 			 hint ? errhint("%s", hint) : 0));
 }
 
-/* Error positions in an expression point into the expression itself. */
-typedef struct FilterContext
-{
-	const char *sql;
-	const char *what;
-} FilterContext;
-
-static void
-filter_context(void *arg)
-{
-	FilterContext *c = arg;
-	int			pos = geterrposition();
-
-	if (pos > 0)
-	{
-		errposition(0);
-		internalerrposition(pos);
-		internalerrquery(c->sql);
-	}
-	errcontext("%s", c->what);
-}
-
 /*
  * Check a boolean expression over one FROM item ("from", aliased), as it
  * will be used: "SELECT ... FROM <from> WHERE (\n<expr>\n)".  One
@@ -110,16 +88,17 @@ dmesh_check_expression(const char *from, const char *expr, const char *what)
 	List	   *stmts;
 	SelectStmt *select;
 	Query	   *query;
-	FilterContext ctx;
+	DmeshQueryContext ctx;
 	ErrorContextCallback callback;
 
 	if (strspn(expr, " \t\r\n") == strlen(expr))
 		refuse_filter(what, "it is empty", NULL);
 
 	sql = psprintf("SELECT 1 FROM %s WHERE (\n%s\n)", from, expr);
-	ctx.sql = sql;
+	ctx.query = sql;
 	ctx.what = what;
-	callback.callback = filter_context;
+	ctx.always = true;
+	callback.callback = dmesh_query_error_context;
 	callback.arg = &ctx;
 	callback.previous = error_context_stack;
 	error_context_stack = &callback;

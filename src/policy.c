@@ -75,16 +75,12 @@ check_masking_rule(Jsonb *rule)
 					 "Masks are hash, redact, partial and null.");
 	if (keep != NULL)
 	{
+		int64		n;
+
 		if (strcmp(mask, "partial") != 0)
 			policy_error("keep applies to the partial mask only", NULL);
-		if (keep->type != jbvNumeric ||
-			DatumGetInt32(DirectFunctionCall2(numeric_cmp, NumericGetDatum(keep->val.numeric),
-											  NumericGetDatum(int64_to_numeric(0)))) < 0 ||
-			DatumGetInt32(DirectFunctionCall2(numeric_cmp, NumericGetDatum(keep->val.numeric),
-											  NumericGetDatum(int64_to_numeric(1000)))) > 0 ||
-			!DatumGetBool(DirectFunctionCall2(numeric_eq, NumericGetDatum(keep->val.numeric),
-											  DirectFunctionCall1(numeric_floor,
-																  NumericGetDatum(keep->val.numeric)))))
+		if (keep->type != jbvNumeric || !dmesh_numeric_to_int64(keep->val.numeric, &n) ||
+			n < 0 || n > 1000)
 			policy_error("keep must be a whole number from 0 to 1000", NULL);
 	}
 	else if (strcmp(mask, "partial") == 0)
@@ -101,6 +97,7 @@ check_publish_rule(Jsonb *rule)
 	JsonbValue *require = dmesh_json_get(&rule->root, "require");
 	JsonbValue *min_rules = dmesh_json_get(&rule->root, "min_quality_rules");
 	JsonbValue *sql = dmesh_json_get(&rule->root, "sql");
+	int64		count;
 
 	static const char *const keys[] = {"require", "min_quality_rules", "sql"};
 	char	   *unknown;
@@ -136,12 +133,8 @@ check_publish_rule(Jsonb *rule)
 		}
 	}
 	if (min_rules != NULL &&
-		(min_rules->type != jbvNumeric ||
-		 DatumGetInt32(DirectFunctionCall2(numeric_cmp, NumericGetDatum(min_rules->val.numeric),
-										   NumericGetDatum(int64_to_numeric(0)))) < 0 ||
-		 !DatumGetBool(DirectFunctionCall2(numeric_eq, NumericGetDatum(min_rules->val.numeric),
-										   DirectFunctionCall1(numeric_floor,
-															   NumericGetDatum(min_rules->val.numeric))))))
+		(min_rules->type != jbvNumeric || !dmesh_numeric_to_int64(min_rules->val.numeric, &count) ||
+		 count < 0))
 		policy_error("min_quality_rules is a whole number, 0 or more", NULL);
 	if (sql != NULL)
 	{
@@ -473,10 +466,10 @@ policy_failure(Jsonb *rule, const char *author, int64 product_id)
 	}
 	if (min_rules != NULL && min_rules->type == jbvNumeric)
 	{
-		int64		want = DatumGetInt64(DirectFunctionCall1(numeric_int8,
-															 NumericGetDatum(min_rules->val.numeric)));
+		int64		want = 0;
 		DmeshArgs	args;
 
+		(void) dmesh_numeric_to_int64(min_rules->val.numeric, &want);
 		dmesh_args_init(&args);
 		dmesh_arg_int8(&args, product_id);
 		dmesh_spi_exec("SELECT coalesce(quality_rules, -1) FROM dmesh.product_metadata WHERE product_id = $1",

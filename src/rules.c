@@ -383,23 +383,6 @@ set_bound(DmeshRuleSet *rs, DmeshRule *r, JsonbValue *v, DmeshRuleOp op, const c
 	}
 }
 
-/* An integral numeric that fits in int64. */
-static bool
-numeric_to_int64(Numeric n, int64 *out)
-{
-	Numeric		floor = DatumGetNumeric(DirectFunctionCall1(numeric_floor, NumericGetDatum(n)));
-
-	if (numeric_is_nan(n) || numeric_is_inf(n) ||
-		!DatumGetBool(DirectFunctionCall2(numeric_eq, NumericGetDatum(floor), NumericGetDatum(n))) ||
-		DatumGetInt32(DirectFunctionCall2(numeric_cmp, NumericGetDatum(n),
-										  NumericGetDatum(int64_to_numeric(PG_INT64_MAX)))) > 0 ||
-		DatumGetInt32(DirectFunctionCall2(numeric_cmp, NumericGetDatum(n),
-										  NumericGetDatum(int64_to_numeric(PG_INT64_MIN)))) < 0)
-		return false;
-	*out = DatumGetInt64(DirectFunctionCall1(numeric_int8, NumericGetDatum(n)));
-	return true;
-}
-
 /*
  * Read a value with the column type's input function.  With "soft", a
  * value the type rejects returns false instead of an error; that needs a
@@ -531,7 +514,7 @@ set_values(DmeshRuleSet *rs, DmeshRule *r, JsonbContainer *list, bool valid, con
 			out->num = v->val.numeric;
 			out->fnum = numeric_double(v->val.numeric);
 			if (col->num == DMESH_NUM_INT)
-				out->int_ok = numeric_to_int64(v->val.numeric, &out->ival);
+				out->int_ok = dmesh_numeric_to_int64(v->val.numeric, &out->ival);
 		}
 		else if (col->base == BOOLOID)
 		{
@@ -1405,28 +1388,6 @@ dmesh_rule_describe(const DmeshRule *r)
 	}
 }
 
-/* Error context while parsing an sql rule: positions point into its query. */
-typedef struct SqlRuleContext
-{
-	const char *name;
-	const char *query;
-} SqlRuleContext;
-
-static void
-sql_rule_context(void *arg)
-{
-	SqlRuleContext *c = arg;
-	int			pos = geterrposition();
-
-	if (pos > 0)
-	{
-		errposition(0);
-		internalerrposition(pos);
-		internalerrquery(c->query);
-	}
-	errcontext("sql rule \"%s\"", c->name);
-}
-
 static void
 refuse_sql(const DmeshRule *r, const char *problem)
 {
@@ -1450,7 +1411,7 @@ dmesh_rule_sql_text(DmeshRuleSet *rs, const DmeshRule *r, const char *object, bo
 	const char *p = r->query;
 	List	   *stmts;
 	SelectStmt *select;
-	SqlRuleContext ctx;
+	DmeshQueryContext ctx;
 	ErrorContextCallback callback;
 
 	if (cte)
@@ -1476,9 +1437,10 @@ dmesh_rule_sql_text(DmeshRuleSet *rs, const DmeshRule *r, const char *object, bo
 			appendStringInfoChar(&buf, *p++);
 	}
 
-	ctx.name = r->name;
 	ctx.query = buf.data;
-	callback.callback = sql_rule_context;
+	ctx.what = psprintf("sql rule \"%s\"", r->name);
+	ctx.always = true;
+	callback.callback = dmesh_query_error_context;
 	callback.arg = &ctx;
 	callback.previous = error_context_stack;
 	error_context_stack = &callback;

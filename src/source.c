@@ -36,20 +36,14 @@
 
 #include "dmesh.h"
 
-typedef struct SourceErrorContext
-{
-	const char *query;
-	const char *what;
-} SourceErrorContext;
-
 /*
- * Report positions inside the source query as positions in that query, not
- * in the statement that called dmesh.
+ * See DmeshQueryContext: report positions inside a piece of SQL as
+ * positions in it, not in the statement that called dmesh.
  */
-static void
-source_error_callback(void *arg)
+void
+dmesh_query_error_context(void *arg)
 {
-	SourceErrorContext *ctx = (SourceErrorContext *) arg;
+	DmeshQueryContext *ctx = (DmeshQueryContext *) arg;
 	int			pos = geterrposition();
 
 	if (pos > 0)
@@ -58,7 +52,7 @@ source_error_callback(void *arg)
 		internalerrposition(pos);
 		internalerrquery(ctx->query);
 	}
-	else if (ctx->what != NULL)
+	if (ctx->what != NULL && (ctx->always || pos <= 0))
 		errcontext("%s", ctx->what);
 }
 
@@ -160,7 +154,7 @@ check_target_list(Query *query)
 static char *
 normalize_query(const char *source)
 {
-	SourceErrorContext ctx = {source, NULL};
+	DmeshQueryContext ctx = {source, NULL, false};
 	ErrorContextCallback errcallback;
 	List	   *raw;
 	RawStmt    *rawstmt;
@@ -168,7 +162,7 @@ normalize_query(const char *source)
 	DmeshSection section;
 	char	   *normalized;
 
-	errcallback.callback = source_error_callback;
+	errcallback.callback = dmesh_query_error_context;
 	errcallback.arg = &ctx;
 	errcallback.previous = error_context_stack;
 	error_context_stack = &errcallback;
@@ -288,13 +282,13 @@ dmesh_check_source_readable(const DmeshSource *source, Oid owner,
 	{
 		char	   *what = psprintf("checking the source query of data product \"%s\" as role \"%s\"",
 									product_display, dmesh_role_name(owner));
-		SourceErrorContext ctx = {source->query, what};
+		DmeshQueryContext ctx = {source->query, what, false};
 		ErrorContextCallback errcallback;
 		DmeshSection section;
 		SPIPlanPtr	plan;
 		Portal		portal;
 
-		errcallback.callback = source_error_callback;
+		errcallback.callback = dmesh_query_error_context;
 		errcallback.arg = &ctx;
 		errcallback.previous = error_context_stack;
 		error_context_stack = &errcallback;
