@@ -519,6 +519,13 @@ extern char *dmesh_port_query(const DmeshProduct *product, const DmeshContract *
 extern char *dmesh_check_row_filter(const DmeshProduct *product, const DmeshContract *contract,
 									const char *filter);
 extern int	dmesh_mask_code(const char *mask);
+
+/* agreement.c, mask.c: the masks' codes in published views */
+#define DMESH_MASK_HASH		1
+#define DMESH_MASK_REDACT	2
+#define DMESH_MASK_PARTIAL	3
+#define DMESH_MASK_NULL		4
+extern bool dmesh_sees_clear(FunctionCallInfo fcinfo, int first, int unmasked_by);
 extern void dmesh_check_expression(const char *from, const char *expr, const char *what);
 
 /* ---------- policy.c ---------- */

@@ -333,12 +333,12 @@ int
 dmesh_mask_code(const char *mask)
 {
 	if (mask == NULL)
-		return 4;
+		return DMESH_MASK_NULL;
 	if (strcmp(mask, "hash") == 0)
-		return 1;
+		return DMESH_MASK_HASH;
 	if (strcmp(mask, "redact") == 0)
-		return 2;
+		return DMESH_MASK_REDACT;
 	if (strcmp(mask, "partial") == 0)
-		return 3;
-	return 4;					/* null */
+		return DMESH_MASK_PARTIAL;
+	return DMESH_MASK_NULL;
 }

@@ -42,6 +42,10 @@ stars=$(printf '%*s' $(( ${#raw_iban} - 4 )) '' | tr ' ' '*')
 if ! [[ $gov_email =~ ^[0-9a-f]{16}$ ]] || [ "$gov_email" = "$raw_email" ] || [ "$gov_iban" != "$stars${raw_iban: -4}" ]; then
   echo "row 2 is not masked as expected for bench_consumer: $gov_iban, $gov_email" >&2; exit 1
 fi
+IFS='|' read -r clr_iban clr_email < <(q_as bench_auditor -At -c 'SELECT iban, email FROM dmesh_bench.accounts_v1 WHERE id = 2')
+[ "$clr_iban|$clr_email" = "$raw_iban|$raw_email" ] ||
+  { echo "row 2 is not in clear for bench_auditor: $clr_iban, $clr_email" >&2; exit 1; }
+echo "row 2 as bench_auditor (same filter, unmasked): in clear"
 echo "lookups as bench_consumer: id 1000000 -> $(q_as bench_consumer -At -c 'SELECT count(*) FROM dmesh_bench.accounts_v1 WHERE id = 1000000') row," \
      "id 3 (east) -> $(q_as bench_consumer -At -c 'SELECT count(*) FROM dmesh_bench.accounts_v1 WHERE id = 3') rows;" \
      "as bench_team on the table: id 3 -> $(q_as bench_team -At -c 'SELECT count(*) FROM bench_src.accounts WHERE id = 3') row"

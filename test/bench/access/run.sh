@@ -4,7 +4,9 @@
 # read by its owner directly ("raw") against bench_consumer reading the
 # published view dmesh_bench.accounts_v1 ("gov"), whose agreement has the
 # row filter region = 'north' (half of the rows) and whose masking
-# policies hash email (pii) and partially mask iban (restricted):
+# policies hash email (pii) and partially mask iban (restricted); and, to
+# tell the filter's cost from the masks', bench_auditor ("clr"), whose
+# agreement has the same filter and sees both columns in clear:
 #   A. point lookups by primary key (lookup.sh): pgbench TPS, 1 and 2
 #      clients, every lookup returning one row in both variants;
 #   B. full scans (scan.sh): every row the consumer may see, all columns,
@@ -15,7 +17,7 @@
 # Run as root after the extension is installed (or as a user who can run
 # pg_virtualenv):  test/bench/access/run.sh [rounds] [seconds] [all|lookup|scan]
 # (seconds: length of each pgbench run, default 10; the default run takes
-# about 5 minutes).
+# about 8 minutes).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 rounds=${1:-5}

@@ -2,17 +2,21 @@
 -- bench_src.accounts (1,000,000 rows, owned by bench_team; every even id,
 -- exactly half of the rows, in region 'north'), published as
 -- dmesh_bench.accounts_v1 with email hashed (pii) and iban partially masked
--- (restricted), and an agreement giving bench_consumer the 'north' rows.
--- Both roles log in with the password of the cluster's superuser (psql
+-- (restricted), and an agreement giving bench_consumer the 'north' rows;
+-- bench_auditor's agreement gives the same rows with both columns in clear
+-- (to tell the cost of the row filter from that of the masks).
+-- The roles log in with the password of the cluster's superuser (psql
 -- variable pw), so pgbench and psql can connect as them over TCP.
 \set ON_ERROR_STOP on
 CREATE EXTENSION dmesh;
 CREATE EXTENSION pg_prewarm;
 CREATE ROLE bench_team LOGIN;
 CREATE ROLE bench_consumer LOGIN;
+CREATE ROLE bench_auditor LOGIN;
 SET client_min_messages = warning;
 ALTER ROLE bench_team PASSWORD :'pw';
 ALTER ROLE bench_consumer PASSWORD :'pw';
+ALTER ROLE bench_auditor PASSWORD :'pw';
 RESET client_min_messages;
 SELECT dmesh.create_domain('bench', 'bench_team');
 
@@ -55,6 +59,9 @@ SELECT dmesh.create_policy('bench pii', 'masking', '{"classification": "pii", "m
 SELECT dmesh.create_policy('bench restricted', 'masking', '{"classification": "restricted", "mask": "partial", "keep": 4}');
 SELECT dmesh.publish_data_product('bench.accounts');
 SELECT dmesh.grant_access('bench.accounts', 'bench_consumer', row_filter => $$region = 'north'$$);
+-- For comparison only: the same rows, both masked columns in clear.
+SELECT dmesh.grant_access('bench.accounts', 'bench_auditor', row_filter => $$region = 'north'$$,
+                          unmask => ARRAY['iban', 'email']);
 
 VACUUM (FREEZE, ANALYZE) bench_src.accounts;
 CHECKPOINT;
