@@ -520,6 +520,18 @@ extern char *dmesh_check_row_filter(const DmeshProduct *product, const DmeshCont
 									const char *filter);
 extern int	dmesh_mask_code(const char *mask);
 
+/* lineage_query.c */
+typedef struct DmeshLineageEdge
+{
+	Oid			source;			/* relation read */
+	AttrNumber	source_attnum;	/* its column, 0 for the relation as a whole */
+	AttrNumber	target_attnum;	/* output column (from 1), 0 for the whole */
+	bool		direct;
+	const char *subtype;		/* OpenLineage transformation type; NULL for
+								 * relation-level edges */
+} DmeshLineageEdge;
+extern List *dmesh_query_lineage(Query *query, Oid self);
+
 /* agreement.c, mask.c: the masks' codes in published views */
 #define DMESH_MASK_HASH		1
 #define DMESH_MASK_REDACT	2

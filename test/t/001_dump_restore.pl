@@ -51,6 +51,16 @@ $node->safe_psql('src', q{
     SELECT count(*) FROM dmesh.check_product('Dump "Sales".draft');
 });
 
+# Lineage: a view on a published view, a CREATE TABLE AS, and a dropped
+# view whose edges are history.
+$node->safe_psql('src', q{
+    CREATE SCHEMA lin;
+    CREATE VIEW lin.big_orders AS SELECT id, amount * 2 AS doubled FROM "dmesh_Dump ""Sales""".orders_v1 WHERE amount > 20;
+    CREATE TABLE lin.copy AS SELECT id, amount FROM "Dump Src".orders;
+    CREATE VIEW lin.gone AS SELECT id FROM "Dump Src".orders;
+    DROP VIEW lin.gone;
+});
+
 my $dump = $node->basedir . '/mesh.dump';
 $node->command_ok([ 'pg_dump', '-Fc', '-f', $dump, '-d', $node->connstr('src') ],
     'pg_dump of a database with a mesh');
@@ -67,6 +77,15 @@ for my $table (qw(domain data_product output_port access_grant event_log contrac
     is($node->safe_psql('dst', $q), $node->safe_psql('src', $q),
         "dmesh.$table is identical after restore");
 }
+# Lineage: the same edges, open and closed (ids and times of open view
+# edges are those of the restore).
+my $lq = q{SELECT source, source_column, target, target_column, kind, dependency, subtype,
+                  closed_at IS NULL FROM dmesh.lineage_graph ORDER BY 1, 2, 3, 4, 5, 6, 7, 8};
+is($node->safe_psql('dst', $lq), $node->safe_psql('src', $lq), 'lineage is identical after restore');
+like($node->safe_psql('dst', $lq), qr/lin\.copy/, 'CREATE TABLE AS lineage is restored');
+like($node->safe_psql('dst', $lq), qr/lin\.gone\|\|view\|direct\|\|f/, 'closed lineage is restored');
+is( $node->safe_psql('dst', q{SELECT count(*) FROM dmesh.lineage_edge GROUP BY edge_id HAVING count(*) > 1}),
+    '', 'edge ids stay unique');
 my $mq = 'SELECT domain, product, status, version, columns, relation::text, tags FROM dmesh.marketplace ORDER BY 1, 2';
 is($node->safe_psql('dst', $mq), $node->safe_psql('src', $mq), 'marketplace is identical after restore');
 isnt($node->safe_psql('dst', $mq), '', 'marketplace is not empty');

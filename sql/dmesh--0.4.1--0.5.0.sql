@@ -1,0 +1,284 @@
+-- dmesh 0.4.1 -> 0.5.0: lineage (design time).
+--
+-- Event triggers record, as DDL happens, the relations and columns each
+-- view, materialized view, CREATE TABLE AS table and foreign table comes
+-- from; dmesh.lineage() walks them, with data products as nodes too.
+
+\echo Use "ALTER EXTENSION dmesh UPDATE TO '0.5.0'" to load this file. \quit
+
+-------------------------------------------------------------------------------
+-- Catalog
+-------------------------------------------------------------------------------
+
+CREATE TABLE @extschema@.lineage_edge (
+    edge_id        bigserial PRIMARY KEY,
+    source_rel     regclass,
+    source         text NOT NULL,
+    source_column  text,
+    target_rel     regclass,
+    target         text NOT NULL,
+    target_column  text,
+    kind           text NOT NULL
+                   CONSTRAINT lineage_edge_kind_valid
+                   CHECK (kind OPERATOR(pg_catalog.=) ANY (ARRAY['view', 'materialized_view',
+                                                              'create_table_as', 'foreign_table'])),
+    dependency     text NOT NULL
+                   CONSTRAINT lineage_edge_dependency_valid
+                   CHECK (dependency OPERATOR(pg_catalog.=) ANY (ARRAY['direct', 'indirect'])),
+    subtype        text
+                   CONSTRAINT lineage_edge_subtype_valid
+                   CHECK (subtype OPERATOR(pg_catalog.=) ANY (ARRAY['IDENTITY', 'TRANSFORMATION', 'AGGREGATION',
+                                                                 'JOIN', 'FILTER', 'GROUP_BY', 'SORT',
+                                                                 'WINDOW', 'CONDITIONAL'])),
+    first_seen     timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    last_seen      timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    closed_at      timestamptz,
+    CONSTRAINT lineage_edge_closed_by_name CHECK (
+        closed_at IS NULL OR (source_rel IS NULL AND target_rel IS NULL)),
+    CONSTRAINT lineage_edge_relation_level CHECK (
+        (target_column IS NULL) OPERATOR(pg_catalog.<=) (source_column IS NULL AND subtype IS NULL))
+);
+CREATE INDEX lineage_edge_open_source_idx ON @extschema@.lineage_edge (source_rel) WHERE closed_at IS NULL;
+CREATE INDEX lineage_edge_open_target_idx ON @extschema@.lineage_edge (target_rel) WHERE closed_at IS NULL;
+CREATE INDEX lineage_edge_source_idx ON @extschema@.lineage_edge (source);
+CREATE INDEX lineage_edge_target_idx ON @extschema@.lineage_edge (target);
+COMMENT ON TABLE @extschema@.lineage_edge IS
+  'Design-time lineage, recorded by event triggers as DDL happens: each relation-level edge (columns NULL) and column-level edge from a source to a derived relation. Open edges follow renames; closed edges (the target was redefined without them, or an end was dropped) stay as history, by name.';
+COMMENT ON COLUMN @extschema@.lineage_edge.edge_id IS 'Identifier of the edge.';
+COMMENT ON COLUMN @extschema@.lineage_edge.source_rel IS 'Source relation while the edge is open; NULL for a remote object (foreign tables) and once closed.';
+COMMENT ON COLUMN @extschema@.lineage_edge.source IS 'Source as schema.relation (quoted where needed), or server/schema.table for the remote object of a foreign table.';
+COMMENT ON COLUMN @extschema@.lineage_edge.source_column IS 'Source column; NULL for the relation as a whole.';
+COMMENT ON COLUMN @extschema@.lineage_edge.target_rel IS 'Derived relation while the edge is open; NULL once closed.';
+COMMENT ON COLUMN @extschema@.lineage_edge.target IS 'Derived relation as schema.relation.';
+COMMENT ON COLUMN @extschema@.lineage_edge.target_column IS 'Derived column; NULL for the relation as a whole.';
+COMMENT ON COLUMN @extschema@.lineage_edge.kind IS 'How the target was derived: view, materialized_view, create_table_as (also SELECT INTO), foreign_table.';
+COMMENT ON COLUMN @extschema@.lineage_edge.dependency IS 'direct: the target column is computed from the source column; indirect: the source column decides which rows there are or their order.';
+COMMENT ON COLUMN @extschema@.lineage_edge.subtype IS 'OpenLineage transformation type: IDENTITY, TRANSFORMATION, AGGREGATION (direct); JOIN, FILTER, GROUP_BY, SORT, WINDOW, CONDITIONAL (indirect). NULL for relation-level edges.';
+COMMENT ON COLUMN @extschema@.lineage_edge.first_seen IS 'When the edge was first recorded.';
+COMMENT ON COLUMN @extschema@.lineage_edge.last_seen IS 'When a definition last had this edge.';
+COMMENT ON COLUMN @extschema@.lineage_edge.closed_at IS 'When the edge stopped existing (redefinition or drop); NULL while open.';
+-- pg_dump keeps the history (closed edges) and the lineage of CREATE TABLE
+-- AS tables, which nothing can derive again; the open edges of views,
+-- materialized views and foreign tables are recorded again by the event
+-- trigger as pg_restore creates them.  Restored rows whose edge_id is taken
+-- by such a new edge get a new one (the trigger below).
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.lineage_edge',
+    'WHERE closed_at IS NOT NULL OR kind OPERATOR(pg_catalog.=) ''create_table_as''');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.lineage_edge_edge_id_seq', '');
+CREATE FUNCTION @extschema@._lineage_edge_fresh_id()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    WHILE EXISTS (SELECT FROM @extschema@.lineage_edge WHERE edge_id = NEW.edge_id) LOOP
+        NEW.edge_id := nextval('@extschema@.lineage_edge_edge_id_seq');
+    END LOOP;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._lineage_edge_fresh_id() IS
+  'Internal trigger of dmesh.lineage_edge: a row whose edge_id is taken gets a new one (pg_restore brings back rows next to edges recorded while it created the views).';
+CREATE TRIGGER lineage_edge_fresh_id BEFORE INSERT ON @extschema@.lineage_edge
+    FOR EACH ROW EXECUTE FUNCTION @extschema@._lineage_edge_fresh_id();
+REVOKE ALL ON @extschema@.lineage_edge FROM PUBLIC;
+REVOKE ALL ON SEQUENCE @extschema@.lineage_edge_edge_id_seq FROM PUBLIC;
+GRANT SELECT ON @extschema@.lineage_edge TO PUBLIC;
+
+-------------------------------------------------------------------------------
+-- Functions
+-------------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@._relname(rel regclass)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+  SELECT pg_catalog.format('%I.%I', n.nspname, c.relname)
+    FROM pg_catalog.pg_class c
+    JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+   WHERE c.oid OPERATOR(pg_catalog.=) rel
+$$;
+COMMENT ON FUNCTION @extschema@._relname(regclass) IS
+  'Internal: schema.relation of a relation, each part quoted where needed; NULL if it does not exist.';
+
+CREATE FUNCTION @extschema@._lineage_ddl()
+RETURNS event_trigger
+AS 'MODULE_PATHNAME', 'dmesh_lineage_ddl'
+LANGUAGE C;
+COMMENT ON FUNCTION @extschema@._lineage_ddl() IS
+  'Internal, event trigger (ddl_command_end): records the lineage of views, materialized views, CREATE TABLE AS tables and foreign tables, and follows renames.';
+
+CREATE FUNCTION @extschema@._lineage_drop()
+RETURNS event_trigger
+AS 'MODULE_PATHNAME', 'dmesh_lineage_drop'
+LANGUAGE C;
+COMMENT ON FUNCTION @extschema@._lineage_drop() IS
+  'Internal, event trigger (sql_drop): closes the lineage edges of dropped relations and columns.';
+
+CREATE FUNCTION @extschema@._record_lineage(rel regclass)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'dmesh_record_lineage'
+LANGUAGE C STRICT;
+COMMENT ON FUNCTION @extschema@._record_lineage(regclass) IS
+  'Internal: records (again) the lineage of an existing view, materialized view or foreign table, as the event trigger does when it is created; false for other relations and temporary ones. Superusers only.';
+REVOKE ALL ON FUNCTION @extschema@._record_lineage(regclass) FROM PUBLIC;
+
+-- What existed before 0.5.0: views, materialized views and foreign tables
+-- outside extensions and system schemas.
+SELECT @extschema@._record_lineage(c.oid)
+  FROM pg_catalog.pg_class c
+  JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+ WHERE c.relkind OPERATOR(pg_catalog.=) ANY (ARRAY['v', 'm', 'f']::"char"[])
+   AND c.relpersistence OPERATOR(pg_catalog.=) 'p'
+   AND n.nspname OPERATOR(pg_catalog.<>) ALL (ARRAY['pg_catalog', 'information_schema', '@extschema@'])
+   AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend d
+                    WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+                      AND d.objid OPERATOR(pg_catalog.=) c.oid
+                      AND d.deptype OPERATOR(pg_catalog.=) 'e')
+ ORDER BY c.oid;
+
+CREATE EVENT TRIGGER dmesh_lineage ON ddl_command_end
+    WHEN TAG IN ('CREATE VIEW', 'CREATE MATERIALIZED VIEW', 'CREATE TABLE AS', 'SELECT INTO',
+                 'CREATE FOREIGN TABLE', 'ALTER TABLE', 'ALTER VIEW', 'ALTER MATERIALIZED VIEW',
+                 'ALTER FOREIGN TABLE', 'ALTER SCHEMA')
+    EXECUTE FUNCTION @extschema@._lineage_ddl();
+CREATE EVENT TRIGGER dmesh_lineage_drop ON sql_drop
+    EXECUTE FUNCTION @extschema@._lineage_drop();
+
+-------------------------------------------------------------------------------
+-- The lineage graph and its walk
+-------------------------------------------------------------------------------
+
+CREATE VIEW @extschema@.lineage_graph AS
+SELECT CASE WHEN e.source_rel IS NULL AND e.kind OPERATOR(pg_catalog.=) 'foreign_table'
+            THEN 'remote' ELSE 'relation' END AS source_type,
+       COALESCE(@extschema@._relname(e.source_rel), e.source) AS source,
+       e.source_column,
+       'relation'::text AS target_type,
+       COALESCE(@extschema@._relname(e.target_rel), e.target) AS target,
+       e.target_column, e.kind, e.dependency, e.subtype, e.first_seen, e.last_seen, e.closed_at
+  FROM @extschema@.lineage_edge e
+UNION ALL
+SELECT 'relation', @extschema@._relname(p.source_relation), NULL, 'product', d.name OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) p.name,
+       NULL, 'product_source', 'direct', NULL, p.created_at, p.updated_at, p.retired_at
+  FROM @extschema@.data_product p JOIN @extschema@.domain d USING (domain_id)
+ WHERE p.source_kind OPERATOR(pg_catalog.=) 'relation' AND p.source_relation IS NOT NULL
+UNION ALL
+SELECT 'product', d.name OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) p.name, NULL,
+       'relation', pg_catalog.format('%I.%I', d.schema_name, o.relation_name) COLLATE "default",
+       NULL, 'output_port', 'direct', NULL, o.created_at, o.updated_at, o.retired_at
+  FROM @extschema@.output_port o
+  JOIN @extschema@.data_product p USING (product_id)
+  JOIN @extschema@.domain d ON d.domain_id OPERATOR(pg_catalog.=) p.domain_id;
+COMMENT ON VIEW @extschema@.lineage_graph IS
+  'The whole lineage graph: the edges of dmesh.lineage_edge under current names, and data products as nodes: source relation -> product (product_source), product -> each published relation (output_port).';
+COMMENT ON COLUMN @extschema@.lineage_graph.source_type IS 'relation, product or remote (the remote object of a foreign table).';
+COMMENT ON COLUMN @extschema@.lineage_graph.source IS 'Source node: schema.relation under its current name (its last name once closed), domain.product, or server/schema.table.';
+COMMENT ON COLUMN @extschema@.lineage_graph.source_column IS 'Source column; NULL for the node as a whole.';
+COMMENT ON COLUMN @extschema@.lineage_graph.target_type IS 'relation or product.';
+COMMENT ON COLUMN @extschema@.lineage_graph.target IS 'Target node, named like source.';
+COMMENT ON COLUMN @extschema@.lineage_graph.target_column IS 'Target column; NULL for the node as a whole.';
+COMMENT ON COLUMN @extschema@.lineage_graph.kind IS 'view, materialized_view, create_table_as, foreign_table (recorded), product_source, output_port (from the products).';
+COMMENT ON COLUMN @extschema@.lineage_graph.dependency IS 'direct or indirect.';
+COMMENT ON COLUMN @extschema@.lineage_graph.subtype IS 'OpenLineage transformation type of a column edge; NULL for node-level edges.';
+COMMENT ON COLUMN @extschema@.lineage_graph.first_seen IS 'When the edge first existed.';
+COMMENT ON COLUMN @extschema@.lineage_graph.last_seen IS 'When it was last seen (for products: their last change).';
+COMMENT ON COLUMN @extschema@.lineage_graph.closed_at IS 'When it stopped existing (for products: retirement); NULL while it exists.';
+GRANT SELECT ON @extschema@.lineage_graph TO PUBLIC;
+
+CREATE FUNCTION @extschema@.lineage(object text, direction text DEFAULT 'both', depth integer DEFAULT 10)
+RETURNS TABLE (source_type text, source text, source_column text,
+               target_type text, target text, target_column text,
+               kind text, dependency text, subtype text,
+               first_seen timestamptz, last_seen timestamptz, closed_at timestamptz, hops integer)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    start_types text[];
+    start_names text[];
+BEGIN
+    IF direction IS NULL OR direction NOT IN ('upstream', 'downstream', 'both') THEN
+        RAISE EXCEPTION 'invalid lineage direction: %', coalesce(quote_literal(direction), 'NULL')
+              USING ERRCODE = 'invalid_parameter_value',
+                    HINT = 'Use upstream, downstream or both.';
+    END IF;
+    IF depth IS NULL OR depth < 1 THEN
+        RAISE EXCEPTION 'lineage depth must be at least 1'
+              USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF object IS NULL THEN
+        RAISE EXCEPTION 'object must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    -- A data product: the product and its published relations.
+    SELECT array_agg(t ORDER BY o), array_agg(n ORDER BY o) INTO start_types, start_names
+      FROM (SELECT 'product' AS t, d.name || '.' || p.name AS n, 0 AS o
+              FROM @extschema@.data_product p JOIN @extschema@.domain d USING (domain_id)
+             WHERE d.name || '.' || p.name = object
+            UNION ALL
+            SELECT 'relation', format('%I.%I', d.schema_name, op.relation_name) COLLATE "default", 1
+              FROM @extschema@.data_product p JOIN @extschema@.domain d USING (domain_id)
+              JOIN @extschema@.output_port op ON op.product_id = p.product_id
+             WHERE d.name || '.' || p.name = object) AS s;
+    -- A relation, or a name that only history knows.
+    IF start_names IS NULL AND to_regclass(object) IS NOT NULL THEN
+        start_types := ARRAY['relation'];
+        start_names := ARRAY[@extschema@._relname(to_regclass(object))];
+    END IF;
+    IF start_names IS NULL THEN
+        SELECT ARRAY[g.t], ARRAY[g.n] INTO start_types, start_names
+          FROM (SELECT l.source_type, l.source FROM @extschema@.lineage_graph l
+                UNION SELECT l.target_type, l.target FROM @extschema@.lineage_graph l) AS g(t, n)
+         WHERE g.n = object
+         LIMIT 1;
+    END IF;
+    IF start_names IS NULL THEN
+        RAISE EXCEPTION 'no relation, data product or lineage node named %', quote_literal(object)
+              USING ERRCODE = 'undefined_object',
+                    HINT = 'Name a data product as domain.product, or a relation as schema.name.';
+    END IF;
+
+    RETURN QUERY
+    WITH RECURSIVE g AS (
+        SELECT * FROM @extschema@.lineage_graph
+    ), hop AS (
+        SELECT DISTINCT g.source_type, g.source, g.target_type, g.target FROM g
+         WHERE g.source_column IS NULL AND g.target_column IS NULL
+    ), up(node_type, node, n) AS (
+        SELECT s.t, s.nm, 0 FROM unnest(start_types, start_names) AS s(t, nm)
+         WHERE lineage.direction IN ('upstream', 'both')
+        UNION
+        SELECT h.source_type, h.source, up.n + 1
+          FROM up JOIN hop h ON h.target_type = up.node_type AND h.target = up.node
+         WHERE up.n < lineage.depth
+    ), down(node_type, node, n) AS (
+        SELECT s.t, s.nm, 0 FROM unnest(start_types, start_names) AS s(t, nm)
+         WHERE lineage.direction IN ('downstream', 'both')
+        UNION
+        SELECT h.target_type, h.target, down.n + 1
+          FROM down JOIN hop h ON h.source_type = down.node_type AND h.source = down.node
+         WHERE down.n < lineage.depth
+    ), reached AS (
+        -- upstream: edges into a node reached upstream; downstream: out of one
+        SELECT h.source_type, h.source, h.target_type, h.target, min(up.n) + 1 AS n
+          FROM hop h JOIN up ON up.node_type = h.target_type AND up.node = h.target
+         WHERE up.n < lineage.depth
+         GROUP BY 1, 2, 3, 4
+        UNION ALL
+        SELECT h.source_type, h.source, h.target_type, h.target, min(down.n) + 1
+          FROM hop h JOIN down ON down.node_type = h.source_type AND down.node = h.source
+         WHERE down.n < lineage.depth
+         GROUP BY 1, 2, 3, 4
+    )
+    SELECT g.source_type, g.source, g.source_column, g.target_type, g.target, g.target_column,
+           g.kind, g.dependency, g.subtype, g.first_seen, g.last_seen, g.closed_at, min(r.n)::integer
+      FROM g JOIN reached r
+        ON r.source_type = g.source_type AND r.source = g.source
+       AND r.target_type = g.target_type AND r.target = g.target
+     GROUP BY g.source_type, g.source, g.source_column, g.target_type, g.target, g.target_column,
+              g.kind, g.dependency, g.subtype, g.first_seen, g.last_seen, g.closed_at
+     ORDER BY 13, 2, 5, 3 NULLS FIRST, 6 NULLS FIRST, 8, 9;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.lineage(text, text, integer) IS
+  'Lineage edges around a data product (domain.product), a relation or a node known from history, upstream, downstream or both, up to depth hops: relation-level and column-level edges, closed ones included, with the hop count of each.';
