@@ -282,3 +282,56 @@ END
 $$;
 COMMENT ON FUNCTION @extschema@.lineage(text, text, integer) IS
   'Lineage edges around a data product (domain.product), a relation or a node known from history, upstream, downstream or both, up to depth hops: relation-level and column-level edges, closed ones included, with the hop count of each.';
+
+-------------------------------------------------------------------------------
+-- Metrics
+-------------------------------------------------------------------------------
+
+CREATE VIEW @extschema@.metrics AS
+WITH p AS (
+    SELECT p.product_id, p.status,
+           pg_catalog.jsonb_build_object('domain', d.name, 'product', p.name) AS labels
+      FROM @extschema@.data_product p
+      JOIN @extschema@.domain d ON d.domain_id OPERATOR(pg_catalog.=) p.domain_id
+)
+SELECT 'dmesh_product_published'::text AS metric, p.labels,
+       CASE WHEN p.status OPERATOR(pg_catalog.=) ANY (ARRAY['published', 'deprecated'])
+            THEN 1 ELSE 0 END::double precision AS value
+  FROM p
+UNION ALL
+SELECT 'dmesh_quality_score', p.labels, r.score::double precision
+  FROM p JOIN LATERAL (SELECT q.score FROM @extschema@.quality_run q
+                        WHERE q.product_id OPERATOR(pg_catalog.=) p.product_id
+                        ORDER BY q.run_id DESC LIMIT 1) r ON true
+UNION ALL
+SELECT 'dmesh_quality_failed_rules', p.labels, r.failed::double precision
+  FROM p JOIN LATERAL (SELECT q.failed FROM @extschema@.quality_run q
+                        WHERE q.product_id OPERATOR(pg_catalog.=) p.product_id
+                        ORDER BY q.run_id DESC LIMIT 1) r ON true
+UNION ALL
+SELECT 'dmesh_agreements', p.labels,
+       (SELECT pg_catalog.count(*) FROM @extschema@.access_grant g
+         WHERE g.product_id OPERATOR(pg_catalog.=) p.product_id
+           AND (g.expires_at IS NULL OR g.expires_at OPERATOR(pg_catalog.>) pg_catalog.now()))::double precision
+  FROM p
+UNION ALL
+SELECT 'dmesh_quarantined_rows', p.labels,
+       (SELECT pg_catalog.count(*) FROM @extschema@.quarantined_row q
+         WHERE q.product_id OPERATOR(pg_catalog.=) p.product_id)::double precision
+  FROM p
+UNION ALL
+SELECT 'dmesh_downstream_relations', p.labels,
+       (SELECT pg_catalog.count(DISTINCT e.target_rel) FROM @extschema@.lineage_edge e
+          JOIN @extschema@.output_port o ON o.product_id OPERATOR(pg_catalog.=) p.product_id
+          JOIN @extschema@.data_product dp ON dp.product_id OPERATOR(pg_catalog.=) o.product_id
+          JOIN @extschema@.domain d ON d.domain_id OPERATOR(pg_catalog.=) dp.domain_id
+         WHERE e.closed_at IS NULL AND e.source_column IS NULL AND e.target_column IS NULL
+           AND e.source_rel OPERATOR(pg_catalog.=) pg_catalog.to_regclass(
+                 pg_catalog.format('%I.%I', d.schema_name, o.relation_name)))::double precision
+  FROM p;
+COMMENT ON VIEW @extschema@.metrics IS
+  'Prometheus-shaped metrics, one row per metric and product: metric name, labels (domain, product) and value. scripts/prometheus-queries.yaml serves them through prometheus-postgres-exporter.';
+COMMENT ON COLUMN @extschema@.metrics.metric IS 'Metric name: dmesh_product_published (1 if published or deprecated), dmesh_quality_score (latest check, percent), dmesh_quality_failed_rules, dmesh_agreements (live agreements), dmesh_quarantined_rows, dmesh_downstream_relations (relations derived from its published relations).';
+COMMENT ON COLUMN @extschema@.metrics.labels IS 'Labels: at least domain and product.';
+COMMENT ON COLUMN @extschema@.metrics.value IS 'Value of the metric.';
+GRANT SELECT ON @extschema@.metrics TO PUBLIC;

@@ -29,7 +29,9 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
 #include "access/htup_details.h"
+#include "access/table.h"
 #include "access/relation.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
@@ -45,6 +47,7 @@
 #include "rewrite/prs2lock.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 
@@ -341,6 +344,45 @@ record_foreign(Oid relid)
 	store_edges(relid, "foreign_table", &a);
 }
 
+/*
+ * Does an open edge have this relation at either end?  Two probes of the
+ * partial indexes on open edges, no SPI: renames of relations outside the
+ * lineage cost next to nothing.
+ */
+static bool
+relation_in_lineage(Oid relid)
+{
+	Oid			nsp = get_namespace_oid("dmesh", false);
+	Oid			tableid = get_relname_relid("lineage_edge", nsp);
+	const char *const indexes[] = {"lineage_edge_open_source_idx", "lineage_edge_open_target_idx"};
+	const char *const columns[] = {"source_rel", "target_rel"};
+	bool		found = false;
+	Relation	rel;
+
+	if (!OidIsValid(relid) || !OidIsValid(tableid))
+		return false;
+	rel = table_open(tableid, AccessShareLock);
+	for (int i = 0; i < 2 && !found; i++)
+	{
+		Oid			indexid = get_relname_relid(indexes[i], nsp);
+		ScanKeyData key;
+		SysScanDesc scan;
+
+		if (!OidIsValid(indexid))
+		{
+			found = true;		/* cannot tell: do the work */
+			break;
+		}
+		ScanKeyInit(&key, get_attnum(tableid, columns[i]), BTEqualStrategyNumber, F_OIDEQ,
+					ObjectIdGetDatum(relid));
+		scan = systable_beginscan(rel, indexid, true, NULL, 1, &key);
+		found = HeapTupleIsValid(systable_getnext(scan));
+		systable_endscan(scan);
+	}
+	table_close(rel, AccessShareLock);
+	return found;
+}
+
 static void
 refresh_names(void)
 {
@@ -434,18 +476,36 @@ dmesh_lineage_ddl(PG_FUNCTION_ARGS)
 				if (stmt->renameType == OBJECT_COLUMN)
 				{
 					relid = permanent_relation(stmt->relation);
-					if (OidIsValid(relid))
+					if (relation_in_lineage(relid))
 						rename_column(relid, stmt->subname, stmt->newname);
 				}
 				else if (stmt->renameType == OBJECT_TABLE || stmt->renameType == OBJECT_VIEW ||
 						 stmt->renameType == OBJECT_MATVIEW ||
-						 stmt->renameType == OBJECT_FOREIGN_TABLE ||
-						 stmt->renameType == OBJECT_SCHEMA)
+						 stmt->renameType == OBJECT_FOREIGN_TABLE)
+				{
+					/* the relation under its new name */
+					RangeVar   *rv = copyObject(stmt->relation);
+
+					rv->relname = stmt->newname;
+					if (relation_in_lineage(permanent_relation(rv)))
+						refresh_names();
+				}
+				else if (stmt->renameType == OBJECT_SCHEMA)
 					refresh_names();
 			}
 			break;
 		case T_AlterObjectSchemaStmt:
-			refresh_names();
+			{
+				AlterObjectSchemaStmt *stmt = (AlterObjectSchemaStmt *) parsetree;
+				RangeVar   *rv;
+
+				if (stmt->relation == NULL)
+					break;
+				rv = copyObject(stmt->relation);
+				rv->schemaname = stmt->newschema;
+				if (relation_in_lineage(permanent_relation(rv)))
+					refresh_names();
+			}
 			break;
 		default:
 			break;
