@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
-packages=(postgresql-15 postgresql-server-dev-15 postgresql-common libipc-run-perl libyaml-dev gcc make)
+packages=(postgresql-15 postgresql-server-dev-15 postgresql-common libipc-run-perl libyaml-dev gcc make prometheus-postgres-exporter)
 
 if [ "$(id -u)" -ne 0 ]; then
     echo "setup.sh: run as root (it installs packages and the extension)" >&2

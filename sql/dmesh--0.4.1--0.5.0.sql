@@ -140,7 +140,7 @@ SELECT @extschema@._record_lineage(c.oid)
 CREATE EVENT TRIGGER dmesh_lineage ON ddl_command_end
     WHEN TAG IN ('CREATE VIEW', 'CREATE MATERIALIZED VIEW', 'CREATE TABLE AS', 'SELECT INTO',
                  'CREATE FOREIGN TABLE', 'ALTER TABLE', 'ALTER VIEW', 'ALTER MATERIALIZED VIEW',
-                 'ALTER FOREIGN TABLE', 'ALTER SCHEMA')
+                 'ALTER FOREIGN TABLE', 'ALTER SCHEMA', 'REFRESH MATERIALIZED VIEW')
     EXECUTE FUNCTION @extschema@._lineage_ddl();
 CREATE EVENT TRIGGER dmesh_lineage_drop ON sql_drop
     EXECUTE FUNCTION @extschema@._lineage_drop();
@@ -335,3 +335,305 @@ COMMENT ON COLUMN @extschema@.metrics.metric IS 'Metric name: dmesh_product_publ
 COMMENT ON COLUMN @extschema@.metrics.labels IS 'Labels: at least domain and product.';
 COMMENT ON COLUMN @extschema@.metrics.value IS 'Value of the metric.';
 GRANT SELECT ON @extschema@.metrics TO PUBLIC;
+
+-------------------------------------------------------------------------------
+-- Usage and runtime lineage
+-------------------------------------------------------------------------------
+
+CREATE TABLE @extschema@.usage_daily (
+    product_id  bigint NOT NULL REFERENCES @extschema@.data_product (product_id),
+    consumer    name NOT NULL,
+    day         date NOT NULL,
+    queries     bigint NOT NULL CHECK (queries OPERATOR(pg_catalog.>=) 0),
+    rows        bigint NOT NULL CHECK (rows OPERATOR(pg_catalog.>=) 0),
+    first_read  timestamptz NOT NULL,
+    last_read   timestamptz NOT NULL,
+    columns     text[] NOT NULL DEFAULT '{}',
+    PRIMARY KEY (product_id, consumer, day)
+);
+COMMENT ON TABLE @extschema@.usage_daily IS
+  'Reads of each product''s published relations per consumer role and day, flushed from shared memory by dmesh.flush_usage(). A role sees the rows of the products it manages and its own (row-level security); dmesh.usage sums them.';
+COMMENT ON COLUMN @extschema@.usage_daily.product_id IS 'The product read.';
+COMMENT ON COLUMN @extschema@.usage_daily.consumer IS 'Role that read (current_user of the query).';
+COMMENT ON COLUMN @extschema@.usage_daily.day IS 'Day of the flush that brought the counts.';
+COMMENT ON COLUMN @extschema@.usage_daily.queries IS 'Statements that read a published relation of the product.';
+COMMENT ON COLUMN @extschema@.usage_daily.rows IS 'Rows those SELECT statements returned.';
+COMMENT ON COLUMN @extschema@.usage_daily.first_read IS 'Start of the first of those statements.';
+COMMENT ON COLUMN @extschema@.usage_daily.last_read IS 'Start of the last of those statements.';
+COMMENT ON COLUMN @extschema@.usage_daily.columns IS 'Published columns those statements referenced.';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.usage_daily', '');
+REVOKE ALL ON @extschema@.usage_daily FROM PUBLIC;
+-- A role reads the usage of the products it manages and its own.
+ALTER TABLE @extschema@.usage_daily ENABLE ROW LEVEL SECURITY;
+CREATE POLICY usage_daily_visible ON @extschema@.usage_daily FOR SELECT
+    USING (EXISTS (SELECT FROM @extschema@.data_product p
+                    WHERE p.product_id OPERATOR(pg_catalog.=) usage_daily.product_id
+                      AND @extschema@.manages(p.domain_id, p.product_id))
+           OR EXISTS (SELECT FROM pg_catalog.pg_roles r
+                       WHERE r.rolname OPERATOR(pg_catalog.=) usage_daily.consumer
+                         AND pg_catalog.pg_has_role(r.oid, 'USAGE')));
+GRANT SELECT ON @extschema@.usage_daily TO PUBLIC;
+
+CREATE TABLE @extschema@.lineage_run (
+    source      text NOT NULL,
+    target      text NOT NULL,
+    role        name NOT NULL,
+    kind        text NOT NULL
+                CONSTRAINT lineage_run_kind_valid
+                CHECK (kind OPERATOR(pg_catalog.=) ANY (ARRAY['insert', 'update', 'delete', 'merge',
+                                                           'create_table_as', 'refresh_materialized_view'])),
+    statements  bigint NOT NULL,
+    rows        bigint NOT NULL,
+    first_seen  timestamptz NOT NULL,
+    last_seen   timestamptz NOT NULL,
+    PRIMARY KEY (source, target, role, kind)
+);
+COMMENT ON TABLE @extschema@.lineage_run IS
+  'Runtime lineage: statements that wrote one relation (target) while reading another (source), per writing role and kind of statement, aggregated; only committed statements count. Flushed from shared memory by dmesh.flush_usage().';
+COMMENT ON COLUMN @extschema@.lineage_run.source IS 'Relation read, schema.relation.';
+COMMENT ON COLUMN @extschema@.lineage_run.target IS 'Relation written, schema.relation.';
+COMMENT ON COLUMN @extschema@.lineage_run.role IS 'Role that ran the statements.';
+COMMENT ON COLUMN @extschema@.lineage_run.kind IS 'insert (INSERT ... SELECT), update (UPDATE ... FROM), delete (DELETE ... USING), merge, create_table_as, refresh_materialized_view.';
+COMMENT ON COLUMN @extschema@.lineage_run.statements IS 'Statements counted.';
+COMMENT ON COLUMN @extschema@.lineage_run.rows IS 'Rows they wrote.';
+COMMENT ON COLUMN @extschema@.lineage_run.first_seen IS 'Start of the first of them.';
+COMMENT ON COLUMN @extschema@.lineage_run.last_seen IS 'Start of the last of them.';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.lineage_run', '');
+REVOKE ALL ON @extschema@.lineage_run FROM PUBLIC;
+GRANT SELECT ON @extschema@.lineage_run TO PUBLIC;
+
+CREATE FUNCTION @extschema@._usage_time(us bigint)
+RETURNS timestamptz
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT pg_catalog.to_timestamp(us OPERATOR(pg_catalog./) 1000000.0 OPERATOR(pg_catalog.+) 946684800) $$;
+COMMENT ON FUNCTION @extschema@._usage_time(bigint) IS
+  'Internal: a PostgreSQL timestamp (microseconds since 2000-01-01 UTC) as timestamptz.';
+
+CREATE FUNCTION @extschema@.usage_enabled()
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'dmesh_usage_enabled'
+LANGUAGE C STABLE;
+COMMENT ON FUNCTION @extschema@.usage_enabled() IS
+  'Whether reads and writes are counted: dmesh is in shared_preload_libraries and dmesh.track_usage is on.';
+
+CREATE FUNCTION @extschema@.usage_status(OUT enabled boolean, OUT entries bigint,
+                                         OUT max_entries bigint, OUT dropped bigint)
+RETURNS record
+AS 'MODULE_PATHNAME', 'dmesh_usage_status_fn'
+LANGUAGE C STABLE;
+COMMENT ON FUNCTION @extschema@.usage_status() IS
+  'The shared-memory counters: whether counting is on, entries in use (all databases), the table''s size (dmesh.usage_max_entries), and counts dropped because it was full.';
+
+CREATE FUNCTION @extschema@.flush_usage()
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'dmesh_flush_usage'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION @extschema@.flush_usage() IS
+  'Moves this database''s usage and runtime-lineage counters from shared memory into dmesh.usage_daily and dmesh.lineage_run; they leave shared memory when the transaction commits. Returns the number of counters flushed. Superusers and roles granted EXECUTE.';
+REVOKE ALL ON FUNCTION @extschema@.flush_usage() FROM PUBLIC;
+
+CREATE VIEW @extschema@.usage WITH (security_barrier) AS
+SELECT d.name OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) p.name AS product,
+       u.consumer,
+       pg_catalog.sum(u.queries)::bigint AS queries,
+       pg_catalog.sum(u.rows)::bigint AS rows,
+       pg_catalog.min(u.first_read) AS first_read,
+       pg_catalog.max(u.last_read) AS last_read,
+       ARRAY(SELECT DISTINCT c FROM @extschema@.usage_daily u2, pg_catalog.unnest(u2.columns) AS c
+              WHERE u2.product_id OPERATOR(pg_catalog.=) u.product_id
+                AND u2.consumer OPERATOR(pg_catalog.=) u.consumer
+              ORDER BY 1) AS columns
+  FROM @extschema@.usage_daily u
+  JOIN @extschema@.data_product p ON p.product_id OPERATOR(pg_catalog.=) u.product_id
+  JOIN @extschema@.domain d ON d.domain_id OPERATOR(pg_catalog.=) p.domain_id
+ WHERE @extschema@.manages(p.domain_id, p.product_id)
+    OR EXISTS (SELECT FROM pg_catalog.pg_roles r
+                WHERE r.rolname OPERATOR(pg_catalog.=) u.consumer
+                  AND pg_catalog.pg_has_role(r.oid, 'USAGE'))
+ GROUP BY d.name, p.name, u.product_id, u.consumer;
+COMMENT ON VIEW @extschema@.usage IS
+  'Who reads each product: per product and consumer role, queries, rows returned, first and last read, and the published columns referenced, since counting began (as flushed). A role sees the usage of the products it manages and its own.';
+COMMENT ON COLUMN @extschema@.usage.product IS 'domain.product.';
+COMMENT ON COLUMN @extschema@.usage.consumer IS 'Role that read.';
+COMMENT ON COLUMN @extschema@.usage.queries IS 'Statements that read the product.';
+COMMENT ON COLUMN @extschema@.usage.rows IS 'Rows returned by those SELECT statements.';
+COMMENT ON COLUMN @extschema@.usage.first_read IS 'First read.';
+COMMENT ON COLUMN @extschema@.usage.last_read IS 'Last read.';
+COMMENT ON COLUMN @extschema@.usage.columns IS 'Published columns referenced.';
+GRANT SELECT ON @extschema@.usage TO PUBLIC;
+
+-------------------------------------------------------------------------------
+-- Discovery: usage
+-------------------------------------------------------------------------------
+
+CREATE OR REPLACE VIEW @extschema@.marketplace AS
+SELECT d.name                AS domain,
+       p.name                AS product,
+       p.description,
+       p.owner,
+       CASE WHEN port.status OPERATOR(pg_catalog.=) 'deprecated' THEN 'deprecated'
+            ELSE p.status END AS status,
+       p.tags,
+       port.version,
+       cols.columns,
+       c.oid::pg_catalog.regclass AS relation,
+       p.deprecation_reason,
+       p.sunset,
+       p.created_at,
+       p.updated_at,
+       p.published_at,
+       port.major,
+       k.status              AS contract_status,
+       k.document            AS contract,
+       qr.score              AS quality_score,
+       qr.finished_at        AS quality_checked_at,
+       COALESCE(u.consumers, 0) AS consumers_30d,
+       COALESCE(u.reads, 0)     AS reads_30d
+  FROM @extschema@.data_product p
+  JOIN @extschema@.domain d ON d.domain_id OPERATOR(pg_catalog.=) p.domain_id
+  JOIN @extschema@.output_port port
+    ON port.product_id OPERATOR(pg_catalog.=) p.product_id
+   AND port.status OPERATOR(pg_catalog.<>) 'retired'
+  LEFT JOIN @extschema@.contract k
+    ON k.product_id OPERATOR(pg_catalog.=) p.product_id
+   AND k.version OPERATOR(pg_catalog.=) port.version
+  LEFT JOIN pg_catalog.pg_namespace n ON n.nspname OPERATOR(pg_catalog.=) d.schema_name
+  LEFT JOIN pg_catalog.pg_class c
+    ON c.relnamespace OPERATOR(pg_catalog.=) n.oid
+   AND c.relname OPERATOR(pg_catalog.=) port.relation_name
+  LEFT JOIN LATERAL (
+        SELECT pg_catalog.jsonb_agg(
+                   pg_catalog.jsonb_build_object(
+                       'name', a.attname,
+                       'type', pg_catalog.format_type(a.atttypid, a.atttypmod),
+                       'description', pg_catalog.col_description(a.attrelid, a.attnum))
+                   ORDER BY a.attnum) AS columns
+          FROM pg_catalog.pg_attribute a
+         WHERE a.attrelid OPERATOR(pg_catalog.=) c.oid
+           AND a.attnum OPERATOR(pg_catalog.>) 0
+           AND NOT a.attisdropped) cols ON true
+  LEFT JOIN LATERAL (
+        SELECT q.score, q.finished_at FROM @extschema@.quality_run q
+         WHERE q.product_id OPERATOR(pg_catalog.=) p.product_id
+         ORDER BY q.run_id DESC LIMIT 1) qr ON true
+  LEFT JOIN LATERAL (
+        SELECT pg_catalog.count(DISTINCT ud.consumer) AS consumers, pg_catalog.sum(ud.queries)::bigint AS reads
+          FROM @extschema@.usage_daily ud
+         WHERE ud.product_id OPERATOR(pg_catalog.=) p.product_id
+           AND ud.day OPERATOR(pg_catalog.>) (CURRENT_DATE OPERATOR(pg_catalog.-) 30)) u ON true
+ WHERE p.status OPERATOR(pg_catalog.=) ANY (ARRAY['published', 'deprecated']);
+COMMENT ON COLUMN @extschema@.marketplace.consumers_30d IS 'Roles that read the product in the last 30 days (as flushed; 0 without usage tracking).';
+COMMENT ON COLUMN @extschema@.marketplace.reads_30d IS 'Statements that read the product in the last 30 days.';
+
+-------------------------------------------------------------------------------
+-- Impact
+-------------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.impact(product text, columns text[] DEFAULT NULL)
+RETURNS TABLE (kind text, name text, affected_columns text[], reads bigint, hops integer)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    pid bigint;
+    ports text[];
+BEGIN
+    IF NOT @extschema@.usage_enabled() THEN
+        RAISE NOTICE 'usage tracking is off: consumers are those of counts flushed before'
+              USING HINT = 'Add dmesh to shared_preload_libraries to count reads.';
+    END IF;
+    SELECT p.product_id,
+           array_agg(format('%I.%I', d.schema_name, o.relation_name) COLLATE "default")
+             FILTER (WHERE o.status <> 'retired')
+      INTO pid, ports
+      FROM @extschema@.data_product p
+      JOIN @extschema@.domain d USING (domain_id)
+      LEFT JOIN @extschema@.output_port o ON o.product_id = p.product_id
+     WHERE d.name || '.' || p.name = impact.product
+     GROUP BY p.product_id;
+    IF pid IS NULL THEN
+        RAISE EXCEPTION 'data product % does not exist', quote_literal(impact.product)
+              USING ERRCODE = 'undefined_object',
+                    HINT = 'Name it as domain.product; dmesh.marketplace lists them.';
+    END IF;
+
+    RETURN QUERY
+    WITH RECURSIVE g AS (
+        SELECT * FROM @extschema@.lineage_graph WHERE closed_at IS NULL
+    ), start AS (
+        -- the published columns in question (all of them when columns is NULL)
+        SELECT r AS rel, a.attname::text AS col
+          FROM unnest(ports) AS r
+          JOIN pg_attribute a ON a.attrelid = to_regclass(r) AND a.attnum > 0 AND NOT a.attisdropped
+         WHERE impact.columns IS NULL OR a.attname::text = ANY (impact.columns)
+    ), reach(rel, col, n) AS (
+        SELECT rel, col, 0 FROM start
+        UNION
+        SELECT g.target, g.target_column, reach.n + 1
+          FROM reach JOIN g ON g.source = reach.rel AND g.source_column = reach.col
+         WHERE g.target_column IS NOT NULL AND reach.n < 10
+    ), relations AS (
+        SELECT r.rel, array_agg(DISTINCT r.col ORDER BY r.col) AS cols, min(r.n) AS n
+          FROM reach r WHERE r.n > 0 GROUP BY r.rel
+    ), products AS (
+        -- products whose source is an affected relation
+        SELECT g.target AS name, min(r.n) + 1 AS n
+          FROM relations r JOIN g ON g.source = r.rel AND g.kind = 'product_source'
+         GROUP BY g.target
+    ), affected_products AS (
+        SELECT pid AS product_id, 0 AS n
+        UNION ALL
+        SELECT p.product_id, ap.n FROM products ap
+          JOIN @extschema@.data_product p ON TRUE
+          JOIN @extschema@.domain d ON d.domain_id = p.domain_id AND d.name || '.' || p.name = ap.name
+    ), consumer_rows AS (
+        SELECT u.consumer::text AS name, u.queries, ap.n,
+               CASE WHEN ap.n = 0 AND impact.columns IS NOT NULL
+                    THEN ARRAY(SELECT unnest(u.columns) INTERSECT SELECT unnest(impact.columns))
+                    ELSE u.columns END AS cols
+          FROM affected_products ap
+          JOIN @extschema@.usage_daily u ON u.product_id = ap.product_id
+         WHERE u.day > CURRENT_DATE - 30
+           AND (ap.n > 0 OR impact.columns IS NULL OR u.columns && impact.columns)
+    ), consumers AS (
+        SELECT cr.name, sum(cr.queries)::bigint AS reads, min(cr.n) AS n,
+               ARRAY(SELECT DISTINCT c FROM consumer_rows cr2, unnest(cr2.cols) AS c
+                      WHERE cr2.name = cr.name ORDER BY 1) AS cols
+          FROM consumer_rows cr GROUP BY cr.name
+    )
+    SELECT 'relation'::text, r.rel, r.cols, NULL::bigint, r.n FROM relations r
+    UNION ALL
+    SELECT 'product', p.name, NULL, NULL, p.n FROM products p
+    UNION ALL
+    SELECT 'consumer', c.name, c.cols, c.reads, c.n FROM consumers c
+    ORDER BY 5, 1, 2;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.impact(text, text[]) IS
+  'What a change to a product (or to some of its published columns) would affect: the relations derived from them, column by column through the lineage, the products built on those relations, and the consumer roles that read the affected columns (of the product, or any of those products) in the last 30 days, with their reads.';
+
+ALTER FUNCTION @extschema@.contract_diff(text, text, text) RENAME TO _contract_diff;
+COMMENT ON FUNCTION @extschema@._contract_diff(text, text, text) IS
+  'Internal: the changes between two versions of a contract (dmesh.contract_diff without usage).';
+
+CREATE FUNCTION @extschema@.contract_diff(product text, from_version text, to_version text)
+RETURNS TABLE (path text, change text, old jsonb, new jsonb, severity text, affected_consumers bigint)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT d.path, d.change, d.old, d.new, d.severity,
+           CASE WHEN d.severity = 'breaking' THEN (
+               SELECT count(DISTINCT u.consumer)
+                 FROM @extschema@.usage_daily u
+                 JOIN @extschema@.data_product p ON p.product_id = u.product_id
+                 JOIN @extschema@.domain dm ON dm.domain_id = p.domain_id
+                WHERE dm.name || '.' || p.name = contract_diff.product
+                  AND u.day > CURRENT_DATE - 30
+                  AND (substring(d.path FROM '^schema\[[^]]*\]\.properties\[([^]]*)\]') IS NULL
+                       OR substring(d.path FROM '^schema\[[^]]*\]\.properties\[([^]]*)\]') = ANY (u.columns)))
+           END
+      FROM @extschema@._contract_diff(contract_diff.product, contract_diff.from_version,
+                                      contract_diff.to_version) AS d
+$$;
+COMMENT ON FUNCTION @extschema@.contract_diff(text, text, text) IS
+  'Changes between two versions of a product''s contract, each added/removed/changed with its severity for consumers (breaking, warning or info), and for breaking changes the consumer roles that read the property concerned (or the product, for changes to the whole object) in the last 30 days.';

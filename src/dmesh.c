@@ -14,6 +14,7 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "utils/guc.h"
 
 #include "dmesh.h"
@@ -42,6 +43,29 @@ _PG_init(void)
 							 GUC_NO_SHOW_ALL | GUC_NO_RESET_ALL | GUC_NOT_IN_SAMPLE |
 							 GUC_DISALLOW_IN_FILE,
 							 NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("dmesh.track_usage",
+							 "Whether reads of data products and writes from other relations are counted.",
+							 "Needs dmesh in shared_preload_libraries.",
+							 &dmesh_track_usage,
+							 true,
+							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
+	if (process_shared_preload_libraries_in_progress)
+	{
+		/* a PGC_POSTMASTER setting can only be defined at preload */
+		DefineCustomIntVariable("dmesh.usage_max_entries",
+								"Size of the shared-memory table of usage and runtime-lineage counters.",
+								"When it is full, counts for new (relation, role) pairs are dropped until the next flush.",
+								&dmesh_usage_max_entries,
+								10000, 100, 10000000,
+								PGC_POSTMASTER,
+								0,
+								NULL, NULL, NULL);
+		dmesh_usage_shmem_init();
+		dmesh_usage_hooks_init();
+	}
 
 	/* No setting outside dmesh's own may use the dmesh. prefix. */
 	MarkGUCPrefixReserved("dmesh");

@@ -290,6 +290,28 @@ record_view(Oid relid, const char *kind)
 		record_query(relid, kind, query);
 }
 
+/* The relations a view or materialized view reads (relation-level lineage). */
+static List *
+relations_read(Oid relid)
+{
+	Relation	rel = relation_open(relid, AccessShareLock);
+	Query	   *query = relation_query(rel);
+	List	   *sources = NIL;
+	ListCell   *lc;
+
+	relation_close(rel, AccessShareLock);
+	if (query == NULL)
+		return NIL;
+	foreach(lc, dmesh_query_lineage(query, relid))
+	{
+		DmeshLineageEdge *e = lfirst(lc);
+
+		if (e->source_attnum == 0 && e->target_attnum == 0)
+			sources = list_append_unique_oid(sources, e->source);
+	}
+	return sources;
+}
+
 /* The value of a generic option, or NULL. */
 static char *
 option_value(List *options, const char *name)
@@ -457,12 +479,19 @@ dmesh_lineage_ddl(PG_FUNCTION_ARGS)
 				relid = permanent_relation(stmt->into ? stmt->into->rel : NULL);
 				if (!OidIsValid(relid))
 					break;
+				/* the statement's runtime lineage now knows its target */
+				dmesh_usage_resolve_target(relid, DMESH_USAGE_CREATE_TABLE_AS, NIL);
 				if (stmt->objtype == OBJECT_MATVIEW)
 					record_view(relid, "materialized_view");
 				else if (query && IsA(query, Query) && query->commandType == CMD_SELECT &&
 						 query->utilityStmt == NULL)
 					record_query(relid, "create_table_as", query);
 			}
+			break;
+		case T_RefreshMatViewStmt:
+			relid = permanent_relation(((RefreshMatViewStmt *) parsetree)->relation);
+			if (OidIsValid(relid))
+				dmesh_usage_resolve_target(relid, DMESH_USAGE_REFRESH, relations_read(relid));
 			break;
 		case T_CreateForeignTableStmt:
 			relid = permanent_relation(((CreateStmt *) parsetree)->relation);

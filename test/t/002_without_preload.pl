@@ -39,6 +39,16 @@ is( $node->safe_psql('withmesh', 'SET ROLE np_reader; SELECT sum(value) FROM dme
 is($node->safe_psql('withmesh', q{SELECT count(*) FROM dmesh.marketplace}),
     '1', 'marketplace lists the product');
 
+# Without the preload usage is not counted, and the functions that need it
+# say so once per session.
+is($node->safe_psql('withmesh', 'SELECT dmesh.usage_enabled()'), 'f', 'usage tracking is off');
+my ($urc, $uout, $uerr) = $node->psql('withmesh',
+    'SELECT dmesh.flush_usage(); SELECT dmesh.flush_usage(); SELECT enabled, entries FROM dmesh.usage_status()');
+is($urc, 0, 'flush_usage does not fail without the preload');
+is($uout, "0\n0\nf|0", 'flush_usage flushes nothing and the table is empty');
+my @notices = ($uerr =~ /NOTICE:  usage tracking is off/g);
+is(scalar(@notices), 1, 'flush_usage says once that usage tracking is off');
+
 # Ordinary SQL, including errors, prints exactly the same with and without
 # dmesh in the database.
 my $workload = q{
