@@ -637,3 +637,33 @@ AS $$
 $$;
 COMMENT ON FUNCTION @extschema@.contract_diff(text, text, text) IS
   'Changes between two versions of a product''s contract, each added/removed/changed with its severity for consumers (breaking, warning or info), and for breaking changes the consumer roles that read the property concerned (or the product, for changes to the whole object) in the last 30 days.';
+
+-------------------------------------------------------------------------------
+-- Audit of DDL on products' relations
+-------------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@._audit_ddl()
+RETURNS event_trigger
+AS 'MODULE_PATHNAME', 'dmesh_audit_ddl'
+LANGUAGE C;
+COMMENT ON FUNCTION @extschema@._audit_ddl() IS
+  'Internal, event trigger (ddl_command_end): DDL on the source or a published relation of a product lands in dmesh.event_log (action ddl).';
+
+CREATE FUNCTION @extschema@._audit_drop()
+RETURNS event_trigger
+AS 'MODULE_PATHNAME', 'dmesh_audit_drop'
+LANGUAGE C;
+COMMENT ON FUNCTION @extschema@._audit_drop() IS
+  'Internal, event trigger (sql_drop): dropping the source of a draft product lands in dmesh.event_log (action ddl).';
+
+CREATE EVENT TRIGGER dmesh_audit ON ddl_command_end
+    WHEN TAG IN ('ALTER TABLE', 'ALTER VIEW', 'ALTER MATERIALIZED VIEW', 'ALTER FOREIGN TABLE',
+                 'ALTER INDEX', 'CREATE INDEX', 'CREATE TRIGGER', 'CREATE RULE', 'CREATE POLICY',
+                 'ALTER POLICY', 'CREATE STATISTICS', 'COMMENT', 'GRANT', 'REVOKE', 'SECURITY LABEL')
+    EXECUTE FUNCTION @extschema@._audit_ddl();
+CREATE EVENT TRIGGER dmesh_audit_drop ON sql_drop
+    WHEN TAG IN ('DROP TABLE', 'DROP VIEW', 'DROP MATERIALIZED VIEW', 'DROP FOREIGN TABLE')
+    EXECUTE FUNCTION @extschema@._audit_drop();
+
+COMMENT ON COLUMN @extschema@.event_log.action IS
+  'What happened: create_domain, create_data_product, publish, republish, deprecate, retire, grant_access, revoke_access, set_contract, set_contract_gate, contract_breach, enforce_contract, release_quarantine, discard_quarantine, request_access, approve_access, deny_access, create_policy, drop_policy, policy_violation, ddl (DDL on a product''s source or published relation: details hold the command tag, the relation, the objects changed and the statement).';
