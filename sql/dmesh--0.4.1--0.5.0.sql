@@ -283,58 +283,6 @@ $$;
 COMMENT ON FUNCTION @extschema@.lineage(text, text, integer) IS
   'Lineage edges around a data product (domain.product), a relation or a node known from history, upstream, downstream or both, up to depth hops: relation-level and column-level edges, closed ones included, with the hop count of each.';
 
--------------------------------------------------------------------------------
--- Metrics
--------------------------------------------------------------------------------
-
-CREATE VIEW @extschema@.metrics AS
-WITH p AS (
-    SELECT p.product_id, p.status,
-           pg_catalog.jsonb_build_object('domain', d.name, 'product', p.name) AS labels
-      FROM @extschema@.data_product p
-      JOIN @extschema@.domain d ON d.domain_id OPERATOR(pg_catalog.=) p.domain_id
-)
-SELECT 'dmesh_product_published'::text AS metric, p.labels,
-       CASE WHEN p.status OPERATOR(pg_catalog.=) ANY (ARRAY['published', 'deprecated'])
-            THEN 1 ELSE 0 END::double precision AS value
-  FROM p
-UNION ALL
-SELECT 'dmesh_quality_score', p.labels, r.score::double precision
-  FROM p JOIN LATERAL (SELECT q.score FROM @extschema@.quality_run q
-                        WHERE q.product_id OPERATOR(pg_catalog.=) p.product_id
-                        ORDER BY q.run_id DESC LIMIT 1) r ON true
-UNION ALL
-SELECT 'dmesh_quality_failed_rules', p.labels, r.failed::double precision
-  FROM p JOIN LATERAL (SELECT q.failed FROM @extschema@.quality_run q
-                        WHERE q.product_id OPERATOR(pg_catalog.=) p.product_id
-                        ORDER BY q.run_id DESC LIMIT 1) r ON true
-UNION ALL
-SELECT 'dmesh_agreements', p.labels,
-       (SELECT pg_catalog.count(*) FROM @extschema@.access_grant g
-         WHERE g.product_id OPERATOR(pg_catalog.=) p.product_id
-           AND (g.expires_at IS NULL OR g.expires_at OPERATOR(pg_catalog.>) pg_catalog.now()))::double precision
-  FROM p
-UNION ALL
-SELECT 'dmesh_quarantined_rows', p.labels,
-       (SELECT pg_catalog.count(*) FROM @extschema@.quarantined_row q
-         WHERE q.product_id OPERATOR(pg_catalog.=) p.product_id)::double precision
-  FROM p
-UNION ALL
-SELECT 'dmesh_downstream_relations', p.labels,
-       (SELECT pg_catalog.count(DISTINCT e.target_rel) FROM @extschema@.lineage_edge e
-          JOIN @extschema@.output_port o ON o.product_id OPERATOR(pg_catalog.=) p.product_id
-          JOIN @extschema@.data_product dp ON dp.product_id OPERATOR(pg_catalog.=) o.product_id
-          JOIN @extschema@.domain d ON d.domain_id OPERATOR(pg_catalog.=) dp.domain_id
-         WHERE e.closed_at IS NULL AND e.source_column IS NULL AND e.target_column IS NULL
-           AND e.source_rel OPERATOR(pg_catalog.=) pg_catalog.to_regclass(
-                 pg_catalog.format('%I.%I', d.schema_name, o.relation_name)))::double precision
-  FROM p;
-COMMENT ON VIEW @extschema@.metrics IS
-  'Prometheus-shaped metrics, one row per metric and product: metric name, labels (domain, product) and value. scripts/prometheus-queries.yaml serves them through prometheus-postgres-exporter.';
-COMMENT ON COLUMN @extschema@.metrics.metric IS 'Metric name: dmesh_product_published (1 if published or deprecated), dmesh_quality_score (latest check, percent), dmesh_quality_failed_rules, dmesh_agreements (live agreements), dmesh_quarantined_rows, dmesh_downstream_relations (relations derived from its published relations).';
-COMMENT ON COLUMN @extschema@.metrics.labels IS 'Labels: at least domain and product.';
-COMMENT ON COLUMN @extschema@.metrics.value IS 'Value of the metric.';
-GRANT SELECT ON @extschema@.metrics TO PUBLIC;
 
 -------------------------------------------------------------------------------
 -- Usage and runtime lineage
@@ -667,3 +615,384 @@ CREATE EVENT TRIGGER dmesh_audit_drop ON sql_drop
 
 COMMENT ON COLUMN @extschema@.event_log.action IS
   'What happened: create_domain, create_data_product, publish, republish, deprecate, retire, grant_access, revoke_access, set_contract, set_contract_gate, contract_breach, enforce_contract, release_quarantine, discard_quarantine, request_access, approve_access, deny_access, create_policy, drop_policy, policy_violation, ddl (DDL on a product''s source or published relation: details hold the command tag, the relation, the objects changed and the statement).';
+
+-------------------------------------------------------------------------------
+-- OpenLineage
+-------------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@._dataset_name(relation text)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT coalesce((SELECT n.nspname || '.' || c.relname
+                     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                    WHERE c.oid = to_regclass(relation)), relation)
+$$;
+COMMENT ON FUNCTION @extschema@._dataset_name(text) IS
+  'Internal: schema.relation without quotes for a relation given as dmesh writes it (quoted where needed), when it still exists; else the text as given.';
+
+CREATE FUNCTION @extschema@.openlineage_events(since timestamptz DEFAULT '-infinity')
+RETURNS SETOF jsonb
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+WITH ns AS (
+    SELECT 'postgres://' || coalesce(host(inet_server_addr()), 'localhost') || ':'
+           || current_setting('port') AS namespace,
+           current_database() AS db,
+           'urn:dmesh:' || (SELECT extversion FROM pg_extension WHERE extname = 'dmesh') AS producer
+), rel AS (
+    -- every relation that is an end of an open edge or of a runtime run
+    SELECT c.oid, n.nspname, c.relname, c.relowner
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE c.oid IN (SELECT source_rel FROM @extschema@.lineage_edge WHERE closed_at IS NULL
+                     UNION SELECT target_rel FROM @extschema@.lineage_edge WHERE closed_at IS NULL)
+), dataset AS (
+    -- a relation as an OpenLineage dataset, by oid and by its quoted name
+    SELECT r.oid, @extschema@._relname(r.oid) AS qname,
+           ns.namespace, ns.db || '.' || r.nspname || '.' || r.relname AS name, r.relowner
+      FROM rel r, ns
+), quality AS (
+    -- latest quality results of the product whose source or published relation a dataset is
+    SELECT ds.oid,
+           jsonb_build_object(
+               '_producer', (SELECT producer FROM ns),
+               '_schemaURL', 'https://openlineage.io/spec/facets/1-0-1/DataQualityAssertionsDatasetFacet.json#/$defs/DataQualityAssertionsDatasetFacet',
+               'assertions', jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
+                   'assertion', qr.rule, 'success', qr.passed, 'column', qr.property)) ORDER BY qr.position)) AS facet
+      FROM dataset ds
+      JOIN @extschema@.data_product p ON p.status <> 'retired'
+      JOIN @extschema@.domain d ON d.domain_id = p.domain_id
+      JOIN LATERAL (SELECT q.run_id FROM @extschema@.quality_run q
+                     WHERE q.product_id = p.product_id ORDER BY q.run_id DESC LIMIT 1) lr ON true
+      JOIN @extschema@.quality_result qr ON qr.run_id = lr.run_id
+     WHERE p.source_relation = ds.oid
+        OR EXISTS (SELECT FROM @extschema@.output_port o
+                    WHERE o.product_id = p.product_id AND o.status <> 'retired'
+                      AND to_regclass(format('%I.%I', d.schema_name, o.relation_name)) = ds.oid)
+     GROUP BY ds.oid
+), input_ds AS (
+    -- an input: a relation (with its quality assertions) or a remote object
+    SELECT e.target_rel, e.source_rel, e.source,
+           CASE WHEN ds.oid IS NOT NULL
+                THEN jsonb_strip_nulls(jsonb_build_object(
+                         'namespace', ds.namespace, 'name', ds.name,
+                         'inputFacets', CASE WHEN q.facet IS NOT NULL
+                                             THEN jsonb_build_object('dataQualityAssertions', q.facet) END))
+                ELSE jsonb_build_object('namespace', 'postgres://' || split_part(e.source, '/', 1),
+                                        'name', substr(e.source, strpos(e.source, '/') + 1))
+           END AS input
+      FROM (SELECT DISTINCT target_rel, source_rel, source FROM @extschema@.lineage_edge
+             WHERE closed_at IS NULL AND source_column IS NULL AND target_column IS NULL) e
+      LEFT JOIN dataset ds ON ds.oid = e.source_rel
+      LEFT JOIN quality q ON q.oid = e.source_rel
+), column_lineage AS (
+    SELECT e.target_rel,
+           jsonb_object_agg(e.target_column, e.inputs) AS fields
+      FROM (SELECT ce.target_rel, ce.target_column,
+                   jsonb_build_object('inputFields', jsonb_agg(jsonb_build_object(
+                       'namespace', coalesce(ds.namespace, 'postgres://' || split_part(ce.source, '/', 1)),
+                       'name', coalesce(ds.name, substr(ce.source, strpos(ce.source, '/') + 1)),
+                       'field', ce.source_column,
+                       'transformations', jsonb_build_array(jsonb_build_object(
+                           'type', upper(ce.dependency), 'subtype', ce.subtype)))
+                       ORDER BY ce.source, ce.source_column, ce.dependency, ce.subtype)) AS inputs
+              FROM @extschema@.lineage_edge ce
+              LEFT JOIN dataset ds ON ds.oid = ce.source_rel
+             WHERE ce.closed_at IS NULL AND ce.target_column IS NOT NULL AND ce.source_column IS NOT NULL
+             GROUP BY ce.target_rel, ce.target_column) e
+     GROUP BY e.target_rel
+), design AS (
+    -- one event per derived relation, for its current definition
+    SELECT max(e.last_seen) AS event_time, e.target_rel, min(e.kind) AS kind
+      FROM @extschema@.lineage_edge e WHERE e.closed_at IS NULL
+     GROUP BY e.target_rel
+)
+SELECT jsonb_build_object(
+           'eventType', 'COMPLETE',
+           'eventTime', to_char(d.event_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+           'producer', ns.producer,
+           'schemaURL', 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent',
+           'run', jsonb_build_object('runId', md5('dmesh design ' || t.name || ' ' || d.event_time::text)::uuid),
+           'job', jsonb_build_object('namespace', ns.namespace, 'name', ns.db || '.' || d.kind || '.' || t.qname),
+           'inputs', coalesce((SELECT jsonb_agg(i.input ORDER BY i.source) FROM input_ds i
+                                WHERE i.target_rel = d.target_rel), '[]'),
+           'outputs', jsonb_build_array(jsonb_build_object(
+               'namespace', t.namespace, 'name', t.name,
+               'facets', jsonb_strip_nulls(jsonb_build_object(
+                   'schema', jsonb_build_object(
+                       '_producer', ns.producer,
+                       '_schemaURL', 'https://openlineage.io/spec/facets/1-1-1/SchemaDatasetFacet.json#/$defs/SchemaDatasetFacet',
+                       'fields', (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                                      'name', a.attname, 'type', format_type(a.atttypid, a.atttypmod))
+                                      ORDER BY a.attnum), '[]')
+                                    FROM pg_attribute a
+                                   WHERE a.attrelid = t.oid AND a.attnum > 0 AND NOT a.attisdropped)),
+                   'columnLineage', CASE WHEN cl.fields IS NOT NULL THEN jsonb_build_object(
+                       '_producer', ns.producer,
+                       '_schemaURL', 'https://openlineage.io/spec/facets/1-2-0/ColumnLineageDatasetFacet.json#/$defs/ColumnLineageDatasetFacet',
+                       'fields', cl.fields) END,
+                   'ownership', jsonb_build_object(
+                       '_producer', ns.producer,
+                       '_schemaURL', 'https://openlineage.io/spec/facets/1-0-1/OwnershipDatasetFacet.json#/$defs/OwnershipDatasetFacet',
+                       'owners', jsonb_build_array(jsonb_build_object(
+                           'name', 'role:' || coalesce(
+                               (SELECT p.owner::text FROM @extschema@.data_product p
+                                  JOIN @extschema@.domain dm ON dm.domain_id = p.domain_id
+                                  JOIN @extschema@.output_port o ON o.product_id = p.product_id
+                                 WHERE to_regclass(format('%I.%I', dm.schema_name, o.relation_name)) = t.oid
+                                 LIMIT 1),
+                               pg_get_userbyid(t.relowner)),
+                           'type', 'OWNER'))))))))
+  FROM design d
+  JOIN dataset t ON t.oid = d.target_rel
+  LEFT JOIN column_lineage cl ON cl.target_rel = d.target_rel
+  CROSS JOIN ns
+ WHERE d.event_time >= since
+UNION ALL
+-- one event per runtime run: statements of one kind by one role writing one relation
+SELECT jsonb_build_object(
+           'eventType', 'COMPLETE',
+           'eventTime', to_char(r.event_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+           'producer', ns.producer,
+           'schemaURL', 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent',
+           'run', jsonb_build_object(
+               'runId', md5('dmesh run ' || r.target || ' ' || r.role || ' ' || r.kind || ' '
+                            || r.event_time::text)::uuid,
+               'facets', jsonb_build_object('dmesh_statements', jsonb_build_object(
+                   '_producer', ns.producer,
+                   '_schemaURL', ns.producer || ':facets:statements',
+                   'role', r.role, 'kind', r.kind, 'statements', r.statements, 'rows', r.rows,
+                   'firstSeen', r.first_seen))),
+           'job', jsonb_build_object('namespace', ns.namespace,
+                                     'name', ns.db || '.' || r.kind || '.' || r.target || '.' || r.role),
+           'inputs', r.inputs,
+           'outputs', jsonb_build_array(jsonb_build_object('namespace', ns.namespace,
+                                                           'name', ns.db || '.' || r.target_name)))
+  FROM (SELECT lr.target, @extschema@._dataset_name(lr.target) AS target_name, lr.role, lr.kind,
+               max(lr.last_seen) AS event_time, min(lr.first_seen) AS first_seen,
+               sum(lr.statements) AS statements, sum(lr.rows) AS rows,
+               jsonb_agg(jsonb_build_object('namespace', (SELECT namespace FROM ns),
+                                            'name', (SELECT db FROM ns) || '.' || @extschema@._dataset_name(lr.source))
+                         ORDER BY lr.source) AS inputs
+          FROM @extschema@.lineage_run lr
+         GROUP BY lr.target, lr.role, lr.kind) r
+  CROSS JOIN ns
+ WHERE r.event_time >= since
+$$;
+COMMENT ON FUNCTION @extschema@.openlineage_events(timestamptz) IS
+  'OpenLineage 2-0-2 run events (jsonb) since a time: one per derived relation for its current definition (inputs, output with schema, columnLineage and ownership facets; inputs of products carry dataQualityAssertions from the latest check), and one per runtime run (statements of one kind by one role writing one relation). Datasets are named postgres://host:port and database.schema.table.';
+
+-------------------------------------------------------------------------------
+-- Health
+-------------------------------------------------------------------------------
+
+CREATE TABLE @extschema@.incident (
+    incident_id  bigserial PRIMARY KEY,
+    product_id   bigint NOT NULL REFERENCES @extschema@.data_product (product_id),
+    kind         text NOT NULL
+                 CONSTRAINT incident_kind_valid
+                 CHECK (kind OPERATOR(pg_catalog.=) ANY (ARRAY['quality', 'freshness', 'refresh_failed',
+                                                            'contract_breach'])),
+    opened_at    timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    last_seen    timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    resolved_at  timestamptz,
+    occurrences  integer NOT NULL DEFAULT 1 CHECK (occurrences OPERATOR(pg_catalog.>) 0),
+    detail       jsonb NOT NULL DEFAULT '{}'
+);
+CREATE UNIQUE INDEX incident_one_open_idx ON @extschema@.incident (product_id, kind) WHERE resolved_at IS NULL;
+COMMENT ON TABLE @extschema@.incident IS
+  'Incidents of products: at most one open per product and kind; repeats count in occurrences. Opened and resolved by dmesh (the background worker); counted in dmesh.product_health.';
+COMMENT ON COLUMN @extschema@.incident.incident_id IS 'Identifier of the incident.';
+COMMENT ON COLUMN @extschema@.incident.product_id IS 'The product.';
+COMMENT ON COLUMN @extschema@.incident.kind IS 'quality, freshness, refresh_failed or contract_breach.';
+COMMENT ON COLUMN @extschema@.incident.opened_at IS 'When it was opened.';
+COMMENT ON COLUMN @extschema@.incident.last_seen IS 'When the condition was last seen.';
+COMMENT ON COLUMN @extschema@.incident.resolved_at IS 'When the condition cleared; NULL while open.';
+COMMENT ON COLUMN @extschema@.incident.occurrences IS 'How many times the condition was seen while open.';
+COMMENT ON COLUMN @extschema@.incident.detail IS 'What was seen (failing rules, data age, error).';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.incident', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.incident_incident_id_seq', '');
+REVOKE ALL ON @extschema@.incident FROM PUBLIC;
+REVOKE ALL ON SEQUENCE @extschema@.incident_incident_id_seq FROM PUBLIC;
+GRANT SELECT ON @extschema@.incident TO PUBLIC;
+
+CREATE FUNCTION @extschema@._sla_interval(value numeric, unit text)
+RETURNS interval
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT value * CASE
+           WHEN unit IN ('s', 'sec', 'second', 'seconds') THEN interval '1 second'
+           WHEN unit IN ('m', 'min', 'minute', 'minutes') THEN interval '1 minute'
+           WHEN unit IN ('h', 'hr', 'hour', 'hours') THEN interval '1 hour'
+           WHEN unit IN ('d', 'day', 'days') THEN interval '1 day'
+           WHEN unit IN ('w', 'week', 'weeks') THEN interval '1 week'
+           WHEN unit IN ('mo', 'month', 'months') THEN interval '1 month'
+           WHEN unit IN ('y', 'yr', 'year', 'years') THEN interval '1 year'
+         END
+$$;
+COMMENT ON FUNCTION @extschema@._sla_interval(numeric, text) IS
+  'Internal: an SLA duration (value and ODCS unit) as an interval; NULL for an unknown unit.';
+
+CREATE FUNCTION @extschema@._newest_data(product text, element text)
+RETURNS timestamptz
+AS 'MODULE_PATHNAME', 'dmesh_newest_data'
+LANGUAGE C STABLE;
+COMMENT ON FUNCTION @extschema@._newest_data(text, text) IS
+  'Internal: the newest value of the freshness SLA''s element column (a published property) of a live product, read as its owner; without an element, the newest commit time of the source''s rows when track_commit_timestamp is on; else NULL.';
+
+CREATE FUNCTION @extschema@._contract_findings(product text)
+RETURNS bigint
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RETURN (SELECT count(*) FROM @extschema@.contract_check(product));
+EXCEPTION WHEN OTHERS THEN
+    RETURN NULL;    -- cannot be checked (e.g. its source is gone): unknown
+END
+$$;
+COMMENT ON FUNCTION @extschema@._contract_findings(text) IS
+  'Internal: the number of departures of a product''s source from its active contract (dmesh.contract_check), NULL when it cannot be checked.';
+
+CREATE VIEW @extschema@.product_health AS
+WITH base AS (
+    SELECT p.product_id, d.name AS domain, p.name AS product, p.status AS lifecycle,
+           d.name OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) p.name AS ref,
+           (SELECT s FROM pg_catalog.jsonb_array_elements(
+                       COALESCE(k.document OPERATOR(pg_catalog.->) 'slaProperties', '[]'::jsonb)) s
+             WHERE s OPERATOR(pg_catalog.->>) 'property' OPERATOR(pg_catalog.=) 'freshness' LIMIT 1) AS freshness
+      FROM @extschema@.data_product p
+      JOIN @extschema@.domain d ON d.domain_id OPERATOR(pg_catalog.=) p.domain_id
+      LEFT JOIN @extschema@.contract k ON k.product_id OPERATOR(pg_catalog.=) p.product_id
+                                      AND k.version OPERATOR(pg_catalog.=) p.version
+     WHERE p.status OPERATOR(pg_catalog.<>) 'retired'
+), h AS (
+    SELECT b.*,
+           @extschema@._sla_interval((b.freshness OPERATOR(pg_catalog.->>) 'value')::numeric,
+                                     b.freshness OPERATOR(pg_catalog.->>) 'unit') AS freshness_sla,
+           @extschema@._newest_data(b.ref, b.freshness OPERATOR(pg_catalog.->>) 'element') AS newest_data,
+           q.score, q.finished_at, q.failed_errors, q.failed_warnings,
+           @extschema@._contract_findings(b.ref) AS contract_findings,
+           (SELECT COALESCE(pg_catalog.sum(u.queries), 0)::bigint FROM @extschema@.usage_daily u
+             WHERE u.product_id OPERATOR(pg_catalog.=) b.product_id
+               AND u.day OPERATOR(pg_catalog.>) (CURRENT_DATE OPERATOR(pg_catalog.-) 7)) AS reads_7d,
+           (SELECT pg_catalog.count(*) FROM @extschema@.incident i
+             WHERE i.product_id OPERATOR(pg_catalog.=) b.product_id AND i.resolved_at IS NULL) AS open_incidents
+      FROM base b
+      LEFT JOIN LATERAL (
+            SELECT r.score, r.finished_at,
+                   (SELECT pg_catalog.count(*) FROM @extschema@.quality_result x
+                     WHERE x.run_id OPERATOR(pg_catalog.=) r.run_id AND NOT x.passed
+                       AND x.severity OPERATOR(pg_catalog.=) 'error') AS failed_errors,
+                   (SELECT pg_catalog.count(*) FROM @extschema@.quality_result x
+                     WHERE x.run_id OPERATOR(pg_catalog.=) r.run_id AND NOT x.passed
+                       AND x.severity OPERATOR(pg_catalog.<>) 'error') AS failed_warnings
+              FROM @extschema@.quality_run r
+             WHERE r.product_id OPERATOR(pg_catalog.=) b.product_id
+             ORDER BY r.run_id DESC LIMIT 1) q ON true
+), f AS (
+    SELECT h.*, pg_catalog.now() OPERATOR(pg_catalog.-) h.newest_data AS data_age,
+           CASE WHEN h.freshness_sla IS NULL OR h.newest_data IS NULL THEN NULL
+                ELSE pg_catalog.now() OPERATOR(pg_catalog.-) h.newest_data OPERATOR(pg_catalog.<=) h.freshness_sla
+           END AS fresh
+      FROM h
+)
+SELECT f.domain, f.product, f.lifecycle, f.newest_data, f.data_age, f.freshness_sla, f.fresh,
+       f.score AS quality_score, f.finished_at AS quality_checked_at,
+       COALESCE(f.failed_errors, 0) AS failed_error_rules,
+       COALESCE(f.failed_warnings, 0) AS failed_other_rules,
+       f.contract_findings, f.reads_7d, f.open_incidents,
+       CASE WHEN f.fresh IS FALSE OR COALESCE(f.failed_errors, 0) OPERATOR(pg_catalog.>) 0
+                 OR COALESCE(f.contract_findings, 0) OPERATOR(pg_catalog.>) 0
+                 OR f.open_incidents OPERATOR(pg_catalog.>) 0 THEN 'failing'
+            WHEN COALESCE(f.failed_warnings, 0) OPERATOR(pg_catalog.>) 0
+                 OR f.contract_findings IS NULL
+                 OR (f.freshness_sla IS NOT NULL AND f.newest_data IS NULL) THEN 'warning'
+            ELSE 'ok' END AS status
+  FROM f;
+COMMENT ON VIEW @extschema@.product_health IS
+  'Health of every product that is not retired, computed when queried: age of its newest data against its freshness SLA, latest quality check, departures from its contract, reads in the last 7 days, open incidents, and one status: failing (stale data, a failed error rule, a departure from the contract or an open incident), warning (another failed rule, a freshness SLA whose data age is unknown, a contract that cannot be checked) or ok.';
+COMMENT ON COLUMN @extschema@.product_health.domain IS 'Domain of the product.';
+COMMENT ON COLUMN @extschema@.product_health.product IS 'Name of the product.';
+COMMENT ON COLUMN @extschema@.product_health.lifecycle IS 'draft, published or deprecated.';
+COMMENT ON COLUMN @extschema@.product_health.newest_data IS 'Newest value of the freshness SLA''s element column (or, without one and with track_commit_timestamp on, newest commit time of the source''s rows); NULL if unknown.';
+COMMENT ON COLUMN @extschema@.product_health.data_age IS 'now() minus newest_data.';
+COMMENT ON COLUMN @extschema@.product_health.freshness_sla IS 'The contract''s freshness SLA as an interval; NULL without one.';
+COMMENT ON COLUMN @extschema@.product_health.fresh IS 'Whether data_age is within the SLA; NULL if either is unknown.';
+COMMENT ON COLUMN @extschema@.product_health.quality_score IS 'Score of the latest check_product, percent.';
+COMMENT ON COLUMN @extschema@.product_health.quality_checked_at IS 'When it finished.';
+COMMENT ON COLUMN @extschema@.product_health.failed_error_rules IS 'Rules of severity error that failed in it.';
+COMMENT ON COLUMN @extschema@.product_health.failed_other_rules IS 'Other rules that failed in it.';
+COMMENT ON COLUMN @extschema@.product_health.contract_findings IS 'Departures of the source from the active contract (dmesh.contract_check); NULL if it cannot be checked.';
+COMMENT ON COLUMN @extschema@.product_health.reads_7d IS 'Statements that read the product in the last 7 days (flushed usage).';
+COMMENT ON COLUMN @extschema@.product_health.open_incidents IS 'Open incidents (dmesh.incident).';
+COMMENT ON COLUMN @extschema@.product_health.status IS 'ok, warning or failing.';
+GRANT SELECT ON @extschema@.product_health TO PUBLIC;
+
+-------------------------------------------------------------------------------
+-- Metrics
+-------------------------------------------------------------------------------
+
+CREATE VIEW @extschema@.metrics AS
+WITH p AS (
+    SELECT p.product_id, p.status,
+           pg_catalog.jsonb_build_object('domain', d.name, 'product', p.name) AS labels
+      FROM @extschema@.data_product p
+      JOIN @extschema@.domain d ON d.domain_id OPERATOR(pg_catalog.=) p.domain_id
+)
+SELECT 'dmesh_product_published'::text AS metric, p.labels,
+       CASE WHEN p.status OPERATOR(pg_catalog.=) ANY (ARRAY['published', 'deprecated'])
+            THEN 1 ELSE 0 END::double precision AS value
+  FROM p
+UNION ALL
+SELECT 'dmesh_quality_score', p.labels, r.score::double precision
+  FROM p JOIN LATERAL (SELECT q.score FROM @extschema@.quality_run q
+                        WHERE q.product_id OPERATOR(pg_catalog.=) p.product_id
+                        ORDER BY q.run_id DESC LIMIT 1) r ON true
+UNION ALL
+SELECT 'dmesh_quality_failed_rules', p.labels, r.failed::double precision
+  FROM p JOIN LATERAL (SELECT q.failed FROM @extschema@.quality_run q
+                        WHERE q.product_id OPERATOR(pg_catalog.=) p.product_id
+                        ORDER BY q.run_id DESC LIMIT 1) r ON true
+UNION ALL
+SELECT 'dmesh_agreements', p.labels,
+       (SELECT pg_catalog.count(*) FROM @extschema@.access_grant g
+         WHERE g.product_id OPERATOR(pg_catalog.=) p.product_id
+           AND (g.expires_at IS NULL OR g.expires_at OPERATOR(pg_catalog.>) pg_catalog.now()))::double precision
+  FROM p
+UNION ALL
+SELECT 'dmesh_quarantined_rows', p.labels,
+       (SELECT pg_catalog.count(*) FROM @extschema@.quarantined_row q
+         WHERE q.product_id OPERATOR(pg_catalog.=) p.product_id)::double precision
+  FROM p
+UNION ALL
+SELECT 'dmesh_downstream_relations', p.labels,
+       (SELECT pg_catalog.count(DISTINCT e.target_rel) FROM @extschema@.lineage_edge e
+          JOIN @extschema@.output_port o ON o.product_id OPERATOR(pg_catalog.=) p.product_id
+          JOIN @extschema@.data_product dp ON dp.product_id OPERATOR(pg_catalog.=) o.product_id
+          JOIN @extschema@.domain d ON d.domain_id OPERATOR(pg_catalog.=) dp.domain_id
+         WHERE e.closed_at IS NULL AND e.source_column IS NULL AND e.target_column IS NULL
+           AND e.source_rel OPERATOR(pg_catalog.=) pg_catalog.to_regclass(
+                 pg_catalog.format('%I.%I', d.schema_name, o.relation_name)))::double precision
+  FROM p
+UNION ALL
+SELECT m.metric, pg_catalog.jsonb_build_object('domain', h.domain, 'product', h.product), m.value
+  FROM @extschema@.product_health h
+  CROSS JOIN LATERAL (VALUES
+      ('dmesh_data_age_seconds', pg_catalog.date_part('epoch', h.data_age)),
+      ('dmesh_fresh', CASE WHEN h.fresh THEN 1 WHEN NOT h.fresh THEN 0 END::double precision),
+      ('dmesh_contract_findings', h.contract_findings::double precision),
+      ('dmesh_reads_7d', h.reads_7d::double precision),
+      ('dmesh_open_incidents', h.open_incidents::double precision),
+      ('dmesh_health_status', CASE h.status WHEN 'ok' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END::double precision)
+  ) AS m(metric, value)
+ WHERE m.value IS NOT NULL;
+COMMENT ON VIEW @extschema@.metrics IS
+  'Prometheus-shaped metrics, one row per metric and product: metric name, labels (domain, product) and value. scripts/prometheus-queries.yaml serves them through prometheus-postgres-exporter.';
+COMMENT ON COLUMN @extschema@.metrics.metric IS 'Metric name: dmesh_product_published (1 if published or deprecated), dmesh_quality_score (latest check, percent), dmesh_quality_failed_rules, dmesh_agreements (live agreements), dmesh_quarantined_rows, dmesh_downstream_relations (relations derived from its published relations); from dmesh.product_health (products not retired, when known): dmesh_data_age_seconds, dmesh_fresh (1 within the freshness SLA, 0 not), dmesh_contract_findings, dmesh_reads_7d, dmesh_open_incidents, dmesh_health_status (0 ok, 1 warning, 2 failing).';
+COMMENT ON COLUMN @extschema@.metrics.labels IS 'Labels: at least domain and product.';
+COMMENT ON COLUMN @extschema@.metrics.value IS 'Value of the metric.';
+GRANT SELECT ON @extschema@.metrics TO PUBLIC;
