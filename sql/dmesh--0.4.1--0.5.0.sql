@@ -164,6 +164,18 @@ SELECT 'relation', @extschema@._relname(p.source_relation), NULL, 'product', d.n
   FROM @extschema@.data_product p JOIN @extschema@.domain d USING (domain_id)
  WHERE p.source_kind OPERATOR(pg_catalog.=) 'relation' AND p.source_relation IS NOT NULL
 UNION ALL
+-- a product made from a query reads what its published relations read
+SELECT DISTINCT 'relation', COALESCE(@extschema@._relname(e.source_rel), e.source), NULL::text, 'product',
+       d.name OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) p.name, NULL::text, 'product_source',
+       'direct', NULL::text, p.created_at, p.updated_at, p.retired_at
+  FROM @extschema@.data_product p
+  JOIN @extschema@.domain d ON d.domain_id OPERATOR(pg_catalog.=) p.domain_id
+  JOIN @extschema@.output_port o ON o.product_id OPERATOR(pg_catalog.=) p.product_id
+  JOIN @extschema@.lineage_edge e
+    ON e.target_rel OPERATOR(pg_catalog.=) pg_catalog.to_regclass(pg_catalog.format('%I.%I', d.schema_name, o.relation_name))
+   AND e.closed_at IS NULL AND e.source_column IS NULL AND e.target_column IS NULL
+ WHERE p.source_kind OPERATOR(pg_catalog.=) 'query'
+UNION ALL
 SELECT 'product', d.name OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) p.name, NULL,
        'relation', pg_catalog.format('%I.%I', d.schema_name, o.relation_name) COLLATE "default",
        NULL, 'output_port', 'direct', NULL, o.created_at, o.updated_at, o.retired_at
@@ -171,7 +183,7 @@ SELECT 'product', d.name OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) p.n
   JOIN @extschema@.data_product p USING (product_id)
   JOIN @extschema@.domain d ON d.domain_id OPERATOR(pg_catalog.=) p.domain_id;
 COMMENT ON VIEW @extschema@.lineage_graph IS
-  'The whole lineage graph: the edges of dmesh.lineage_edge under current names, and data products as nodes: source relation -> product (product_source), product -> each published relation (output_port).';
+  'The whole lineage graph: the edges of dmesh.lineage_edge under current names, and data products as nodes: source relation -> product (product_source; for a product made from a query, the relations its published relations read), product -> each published relation (output_port).';
 COMMENT ON COLUMN @extschema@.lineage_graph.source_type IS 'relation, product or remote (the remote object of a foreign table).';
 COMMENT ON COLUMN @extschema@.lineage_graph.source IS 'Source node: schema.relation under its current name (its last name once closed), domain.product, or server/schema.table.';
 COMMENT ON COLUMN @extschema@.lineage_graph.source_column IS 'Source column; NULL for the node as a whole.';

@@ -135,6 +135,17 @@ SELECT hops, source_type, source, target_type, target, kind
 SELECT source_column, target_column, dependency, subtype FROM dmesh.lineage('lineage.orders', 'upstream', 1)
  WHERE target = 'dmesh_lineage.orders_v1' AND target_column IS NOT NULL ORDER BY 2, 1;
 
+-- A product made from a query reads what its query reads.
+SET ROLE lin_team;
+SELECT dmesh.create_data_product('lineage', 'big_orders',
+         'SELECT id, total_amount FROM lin.orders WHERE total_amount > 10') > 0 AS created;
+SELECT dmesh.publish_data_product('lineage.big_orders');
+RESET ROLE;
+SELECT hops, source_type, source, target_type, target, kind
+  FROM dmesh.lineage('lineage.big_orders', 'upstream')
+ WHERE source_column IS NULL AND target_column IS NULL AND closed_at IS NULL
+ ORDER BY hops, source, target;
+
 -- Arguments are checked.
 SELECT * FROM dmesh.lineage('lin.orders', 'sideways');
 SELECT * FROM dmesh.lineage('lin.orders', 'both', 0);
