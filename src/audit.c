@@ -268,18 +268,7 @@ dmesh_audit_ddl(PG_FUNCTION_ARGS)
 		dmesh_arg_text(&args, GetCommandTagName(trigdata->tag));
 		dmesh_arg_text(&args, debug_query_string ? debug_query_string : "");
 		dmesh_arg_oid(&args, REGCLASSOID, relid);
-		/* planned once per backend (search_path is pinned in the section) */
-		if (audit_event_plan == NULL)
-		{
-			SPIPlanPtr	plan = SPI_prepare(AUDIT_EVENT, args.n, args.types);
-
-			if (plan == NULL)
-				elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-			SPI_keepplan(plan);
-			audit_event_plan = plan;
-		}
-		if (SPI_execute_plan(audit_event_plan, args.values, args.nulls, false, 0) != SPI_OK_INSERT)
-			elog(ERROR, "SPI_execute_plan failed");
+		(void) dmesh_spi_exec_saved(&audit_event_plan, AUDIT_EVENT, &args, SPI_OK_INSERT, false, 0);
 		dmesh_leave(&section);
 		SPI_finish();
 	}
@@ -312,22 +301,7 @@ dmesh_audit_drop(PG_FUNCTION_ARGS)
 
 	SPI_connect();
 	/* Most drops are of no product's source: one planned query, no privilege switch. */
-	if (dropped_source_plan == NULL)
-	{
-		DmeshSection section;
-		SPIPlanPtr	plan;
-
-		dmesh_pin_search_path(&section);
-		plan = SPI_prepare(DROPPED_SOURCE, 0, NULL);
-		if (plan == NULL)
-			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-		SPI_keepplan(plan);
-		dmesh_leave(&section);
-		dropped_source_plan = plan;
-	}
-	if (SPI_execute_plan(dropped_source_plan, NULL, NULL, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "SPI_execute_plan failed");
-	found = SPI_processed;
+	found = dmesh_spi_exec_saved(&dropped_source_plan, DROPPED_SOURCE, NULL, SPI_OK_SELECT, true, 1);
 	if (found > 0)
 	{
 		DmeshSection section;

@@ -96,6 +96,8 @@ extern void dmesh_arg_oid(DmeshArgs *args, Oid type, Oid value);
 extern void dmesh_arg_datum(DmeshArgs *args, Oid type, Datum value, bool isnull);
 
 extern uint64 dmesh_spi_exec(const char *sql, DmeshArgs *args, int expected);
+extern uint64 dmesh_spi_exec_saved(SPIPlanPtr *slot, const char *sql, DmeshArgs *args,
+								   int expected, bool read_only, long count);
 extern void *dmesh_spi_return(const void *value);
 extern void dmesh_spi_utility(const char *sql);
 extern char *dmesh_spi_text(uint64 row, int col);

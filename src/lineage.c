@@ -556,22 +556,7 @@ dmesh_lineage_drop(PG_FUNCTION_ARGS)
 
 	SPI_connect();
 	/* Most drops concern no edge: one planned query, no privilege switch. */
-	if (dropped_any_plan == NULL)
-	{
-		DmeshSection section;
-		SPIPlanPtr	plan;
-
-		dmesh_pin_search_path(&section);
-		plan = SPI_prepare(DROPPED_ANY, 0, NULL);
-		if (plan == NULL)
-			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-		SPI_keepplan(plan);
-		dmesh_leave(&section);
-		dropped_any_plan = plan;
-	}
-	if (SPI_execute_plan(dropped_any_plan, NULL, NULL, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "SPI_execute_plan failed");
-	found = SPI_processed;
+	found = dmesh_spi_exec_saved(&dropped_any_plan, DROPPED_ANY, NULL, SPI_OK_SELECT, true, 1);
 	if (found > 0)
 	{
 		DmeshSection section;

@@ -168,3 +168,36 @@ dmesh_try(void (*fn) (void *arg), void *arg, char **message)
 	CurrentResourceOwner = owner;
 	return ok;
 }
+
+/*
+ * Run a statement through a plan kept for the life of the backend in
+ * *slot, made at the first call with search_path pinned (the plan cache
+ * replans with that search_path).  For the statements event triggers and
+ * hooks run on every command, where planning each time would cost more
+ * than running.  Returns the number of rows processed.
+ */
+uint64
+dmesh_spi_exec_saved(SPIPlanPtr *slot, const char *sql, DmeshArgs *args, int expected,
+					 bool read_only, long count)
+{
+	int			rc;
+
+	if (*slot == NULL)
+	{
+		DmeshSection section;
+		SPIPlanPtr	plan;
+
+		dmesh_pin_search_path(&section);
+		plan = SPI_prepare(sql, args ? args->n : 0, args ? args->types : NULL);
+		if (plan == NULL)
+			elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql, SPI_result_code_string(SPI_result));
+		SPI_keepplan(plan);
+		dmesh_leave(&section);
+		*slot = plan;
+	}
+	rc = SPI_execute_plan(*slot, args ? args->values : NULL, args ? args->nulls : NULL,
+						  read_only, count);
+	if (rc != expected)
+		elog(ERROR, "SPI_execute_plan failed for \"%s\": %s", sql, SPI_result_code_string(rc));
+	return SPI_processed;
+}
