@@ -65,6 +65,7 @@ _PG_init(void)
 								NULL, NULL, NULL);
 		dmesh_usage_shmem_init();
 		dmesh_usage_hooks_init();
+		dmesh_worker_init();
 	}
 
 	/* No setting outside dmesh's own may use the dmesh. prefix. */

@@ -574,6 +574,14 @@ extern void dmesh_usage_status(int64 *entries, int64 *max_entries, int64 *droppe
 extern void dmesh_usage_hooks_init(void);
 extern void dmesh_usage_resolve_target(Oid relid, int32 kind, List *sources);
 
+/* worker.c, jobs.c: the background workers */
+extern char *dmesh_databases;
+extern bool dmesh_worker_enabled;
+extern int	dmesh_naptime;
+extern int	dmesh_max_workers;
+extern void dmesh_worker_init(void);
+extern long dmesh_jobs_round(void);
+
 /* agreement.c, mask.c: the masks' codes in published views */
 #define DMESH_MASK_HASH		1
 #define DMESH_MASK_REDACT	2

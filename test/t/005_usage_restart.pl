@@ -12,7 +12,8 @@ use Test::More;
 my $node = PostgreSQL::Test::Cluster->new('usage');
 $node->init;
 $node->append_conf('postgresql.conf',
-    "shared_preload_libraries = 'dmesh'\ndmesh.usage_max_entries = 100\nrestart_after_crash = on");
+    "shared_preload_libraries = 'dmesh'\ndmesh.usage_max_entries = 100\nrestart_after_crash = on\n"
+      . "dmesh.worker_enabled = off");    # no flush but the test's own
 $node->start;
 
 $node->safe_psql('postgres', q{

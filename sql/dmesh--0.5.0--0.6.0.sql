@@ -1,0 +1,123 @@
+-- dmesh 0.5.0 -> 0.6.0: the background worker: schedules, scheduled
+-- quality checks, freshness watching, incidents opened and resolved.
+
+\echo Use "ALTER EXTENSION dmesh UPDATE TO '0.6.0'" to load this file. \quit
+
+CREATE TABLE @extschema@.schedule (
+    product_id     bigint PRIMARY KEY REFERENCES @extschema@.data_product (product_id),
+    refresh_every  interval,
+    check_every    interval,
+    freshness      interval,
+    next_check_at  timestamptz,
+    last_check_at  timestamptz,
+    failures       integer NOT NULL DEFAULT 0,
+    last_error     text,
+    last_error_at  timestamptz,
+    updated_at     timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+COMMENT ON TABLE @extschema@.schedule IS
+  'When the background worker checks each product (check_every) and how fresh its data must be (freshness; NULL: the contract''s SLA), set by dmesh.set_schedule; with the state of the scheduled checks.';
+COMMENT ON COLUMN @extschema@.schedule.product_id IS 'The product.';
+COMMENT ON COLUMN @extschema@.schedule.refresh_every IS 'How often the product is refreshed (materialized products).';
+COMMENT ON COLUMN @extschema@.schedule.check_every IS 'How often dmesh.check_product runs; NULL: never on schedule.';
+COMMENT ON COLUMN @extschema@.schedule.freshness IS 'Greatest acceptable age of the newest data; NULL: the contract''s freshness SLA.';
+COMMENT ON COLUMN @extschema@.schedule.next_check_at IS 'When the next check is due.';
+COMMENT ON COLUMN @extschema@.schedule.last_check_at IS 'When the last scheduled check ran.';
+COMMENT ON COLUMN @extschema@.schedule.failures IS 'Scheduled checks that failed in a row (each doubles the wait before the next try, at most an hour).';
+COMMENT ON COLUMN @extschema@.schedule.last_error IS 'Error of the last failed check.';
+COMMENT ON COLUMN @extschema@.schedule.last_error_at IS 'When it failed.';
+COMMENT ON COLUMN @extschema@.schedule.updated_at IS 'When the schedule was last set.';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.schedule', '');
+REVOKE ALL ON @extschema@.schedule FROM PUBLIC;
+GRANT SELECT ON @extschema@.schedule TO PUBLIC;
+
+CREATE FUNCTION @extschema@.set_schedule(product text, refresh interval DEFAULT NULL,
+                                         "check" interval DEFAULT NULL,
+                                         freshness interval DEFAULT NULL)
+RETURNS void
+AS 'MODULE_PATHNAME', 'dmesh_set_schedule'
+LANGUAGE C;
+COMMENT ON FUNCTION @extschema@.set_schedule(text, interval, interval, interval) IS
+  'Sets when the background worker refreshes (materialized products), checks (dmesh.check_product) and watches the freshness of a product (NULL: not on schedule; freshness NULL: the contract''s SLA). The first check is due at once. Managers of the product only.';
+
+CREATE FUNCTION @extschema@._incident(product_id bigint, kind text, failing boolean, detail jsonb DEFAULT '{}')
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    id bigint;
+    name text;
+BEGIN
+    SELECT d.name || '.' || p.name INTO name
+      FROM @extschema@.data_product p JOIN @extschema@.domain d USING (domain_id)
+     WHERE p.product_id = _incident.product_id;
+    IF failing THEN
+        UPDATE @extschema@.incident i
+           SET occurrences = i.occurrences + 1, last_seen = now(), detail = _incident.detail
+         WHERE i.product_id = _incident.product_id AND i.kind = _incident.kind AND i.resolved_at IS NULL
+        RETURNING i.incident_id INTO id;
+        IF id IS NULL THEN
+            INSERT INTO @extschema@.incident (product_id, kind, detail)
+            VALUES (_incident.product_id, _incident.kind, _incident.detail)
+            RETURNING incident_id INTO id;
+            PERFORM pg_notify('dmesh_incident', jsonb_build_object(
+                'event', 'opened', 'incident_id', id, 'product', name,
+                'kind', _incident.kind, 'detail', _incident.detail)::text);
+        END IF;
+    ELSE
+        UPDATE @extschema@.incident i SET resolved_at = now(), last_seen = now()
+         WHERE i.product_id = _incident.product_id AND i.kind = _incident.kind AND i.resolved_at IS NULL
+        RETURNING i.incident_id INTO id;
+        IF id IS NOT NULL THEN
+            PERFORM pg_notify('dmesh_incident', jsonb_build_object(
+                'event', 'resolved', 'incident_id', id, 'product', name, 'kind', _incident.kind)::text);
+        END IF;
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._incident(bigint, text, boolean, jsonb) IS
+  'Internal (the worker): opens an incident of a product and kind, or counts one more occurrence of the open one, when failing; resolves the open one when not. NOTIFY dmesh_incident (a jsonb payload) on open and resolve.';
+REVOKE ALL ON FUNCTION @extschema@._incident(bigint, text, boolean, jsonb) FROM PUBLIC;
+
+CREATE FUNCTION @extschema@._watch_freshness()
+RETURNS integer
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    r record;
+    watched integer := 0;
+BEGIN
+    FOR r IN
+        SELECT p.product_id, d.name || '.' || p.name AS ref,
+               coalesce(s.freshness,
+                        @extschema@._sla_interval((sla ->> 'value')::numeric, sla ->> 'unit')) AS limit_age,
+               sla ->> 'element' AS element
+          FROM @extschema@.data_product p
+          JOIN @extschema@.domain d ON d.domain_id = p.domain_id
+          LEFT JOIN @extschema@.schedule s ON s.product_id = p.product_id
+          LEFT JOIN @extschema@.contract k ON k.product_id = p.product_id AND k.version = p.version
+          LEFT JOIN LATERAL (
+                SELECT e AS sla FROM jsonb_array_elements(coalesce(k.document -> 'slaProperties', '[]')) e
+                 WHERE e ->> 'property' = 'freshness' LIMIT 1) f ON true
+         WHERE p.status IN ('published', 'deprecated')
+           AND (s.freshness IS NOT NULL OR f.sla IS NOT NULL)
+    LOOP
+        DECLARE
+            newest timestamptz := @extschema@._newest_data(r.ref, r.element);
+        BEGIN
+            CONTINUE WHEN newest IS NULL OR r.limit_age IS NULL;    -- age unknown
+            PERFORM @extschema@._incident(r.product_id, 'freshness', now() - newest > r.limit_age,
+                                          jsonb_build_object('newest_data', newest,
+                                                             'age', (now() - newest)::text,
+                                                             'limit', r.limit_age::text));
+            watched := watched + 1;
+        END;
+    END LOOP;
+    RETURN watched;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._watch_freshness() IS
+  'Internal (the worker): for every live product with a freshness limit (dmesh.schedule or the contract''s SLA) whose data age is known, opens or repeats a freshness incident when the data is older, resolves it when not. Returns the number of products watched.';
+REVOKE ALL ON FUNCTION @extschema@._watch_freshness() FROM PUBLIC;

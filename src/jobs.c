@@ -1,0 +1,229 @@
+/*-------------------------------------------------------------------------
+ *
+ * jobs.c
+ *		What a dmesh database worker does in each round.
+ *
+ *   1. flush the usage and runtime-lineage counters (dmesh.flush_usage);
+ *   2. run the quality checks that are due (dmesh.schedule.check_every),
+ *      each in its own transaction: failed error rules open (or repeat)
+ *      a quality incident, a passing check resolves it;
+ *   3. watch freshness (dmesh._watch_freshness): data older than the SLA
+ *      opens a freshness incident, fresh data resolves it.
+ * A job that fails is rolled back and recorded in dmesh.schedule
+ * (failures, last_error) and tried again after a backoff that doubles
+ * with each failure (at most an hour); the round goes on.  The round
+ * returns how long until the next job is due.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "pgstat.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+
+#include "dmesh.h"
+
+typedef void (*JobFn) (void *arg);
+
+/*
+ * Run fn in its own transaction; on error, roll back and return the
+ * message (in the caller's context), else NULL.
+ */
+static char *
+run_job(const char *what, JobFn fn, void *arg)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	char	   *message = NULL;
+
+	pgstat_report_activity(STATE_RUNNING, what);
+	PG_TRY();
+	{
+		/* now() is the start of this job, not of the worker */
+		SetCurrentStatementStartTimestamp();
+		StartTransactionCommand();
+		PushActiveSnapshot(GetTransactionSnapshot());
+		SPI_connect();
+		fn(arg);
+		SPI_finish();
+		PopActiveSnapshot();
+		CommitTransactionCommand();
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(caller);
+		edata = CopyErrorData();
+		FlushErrorState();
+		AbortCurrentTransaction();
+		message = edata->message ? pstrdup(edata->message) : pstrdup("unknown error");
+		ereport(LOG, (errmsg("dmesh worker: %s failed: %s", what, message)));
+		FreeErrorData(edata);
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(caller);
+	pgstat_report_activity(STATE_IDLE, NULL);
+	return message;
+}
+
+static void
+flush_job(void *arg)
+{
+	(void) dmesh_spi_exec("SELECT dmesh.flush_usage()", NULL, SPI_OK_SELECT);
+}
+
+static void
+freshness_job(void *arg)
+{
+	(void) dmesh_spi_exec("SELECT dmesh._watch_freshness()", NULL, SPI_OK_SELECT);
+}
+
+typedef struct CheckJob
+{
+	int64		product_id;
+	char	   *product;
+} CheckJob;
+
+static void
+check_job(void *arg)
+{
+	CheckJob   *job = arg;
+	DmeshArgs	args;
+
+	dmesh_args_init(&args);
+	dmesh_arg_text(&args, job->product);
+	dmesh_arg_int8(&args, job->product_id);
+	(void) dmesh_spi_exec(
+		"WITH r AS (SELECT * FROM dmesh.check_product($1))"
+		"SELECT dmesh._incident($2, 'quality',"
+		"         (SELECT count(*) FROM r WHERE NOT r.passed AND r.severity = 'error') > 0,"
+		"         jsonb_build_object('failed_rules',"
+		"             (SELECT coalesce(jsonb_agg(jsonb_build_object('rule', r.rule, 'property', r.property,"
+		"                                                           'severity', r.severity)), '[]')"
+		"                FROM r WHERE NOT r.passed)))",
+		&args, SPI_OK_SELECT);
+	(void) dmesh_spi_exec("UPDATE dmesh.schedule SET last_check_at = now(), failures = 0,"
+						  "       last_error = NULL, next_check_at = now() + check_every"
+						  " WHERE product_id = $2", &args, SPI_OK_UPDATE);
+}
+
+typedef struct FailedJob
+{
+	int64		product_id;
+	const char *message;
+} FailedJob;
+
+/* Record a failed check; try again after a doubling backoff. */
+static void
+record_failure(void *arg)
+{
+	FailedJob  *f = arg;
+	DmeshArgs	args;
+
+	dmesh_args_init(&args);
+	dmesh_arg_int8(&args, f->product_id);
+	dmesh_arg_text(&args, f->message);
+	(void) dmesh_spi_exec("UPDATE dmesh.schedule SET failures = failures + 1, last_error = $2,"
+						  "       last_error_at = now(),"
+						  "       next_check_at = now() + least(check_every * power(2, least(failures, 10))::int,"
+						  "                                     interval '1 hour')"
+						  " WHERE product_id = $1", &args, SPI_OK_UPDATE);
+}
+
+typedef struct DueChecks
+{
+	List	   *jobs;
+	MemoryContext cxt;
+} DueChecks;
+
+static void
+due_checks(void *arg)
+{
+	DueChecks  *due = arg;
+
+	(void) dmesh_spi_exec("SELECT s.product_id, d.name || '.' || p.name"
+						  "  FROM dmesh.schedule s"
+						  "  JOIN dmesh.data_product p ON p.product_id = s.product_id"
+						  "  JOIN dmesh.domain d ON d.domain_id = p.domain_id"
+						  " WHERE s.check_every IS NOT NULL AND p.status <> 'retired'"
+						  "   AND coalesce(s.next_check_at, '-infinity') <= now()"
+						  " ORDER BY s.next_check_at NULLS FIRST", NULL, SPI_OK_SELECT);
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		MemoryContext old = MemoryContextSwitchTo(due->cxt);
+		CheckJob   *job = palloc(sizeof(CheckJob));
+
+		job->product_id = dmesh_spi_int8(i, 1);
+		job->product = pstrdup(dmesh_spi_text(i, 2));
+		due->jobs = lappend(due->jobs, job);
+		MemoryContextSwitchTo(old);
+	}
+}
+
+typedef struct NextDue
+{
+	long		ms;
+} NextDue;
+
+static void
+next_due(void *arg)
+{
+	NextDue    *next = arg;
+
+	next->ms = -1;
+	(void) dmesh_spi_exec("SELECT greatest(0, ceil(extract(epoch FROM min(s.next_check_at) - clock_timestamp())"
+						  "                        * 1000))::int8"
+						  "  FROM dmesh.schedule s JOIN dmesh.data_product p USING (product_id)"
+						  " WHERE s.check_every IS NOT NULL AND p.status <> 'retired'",
+						  NULL, SPI_OK_SELECT);
+	if (SPI_processed == 1)
+	{
+		bool		isnull;
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+
+		if (!isnull)
+			next->ms = (long) DatumGetInt64(d);
+	}
+}
+
+/* One round; returns the milliseconds until the next due job, or -1. */
+long
+dmesh_jobs_round(void)
+{
+	MemoryContext round = AllocSetContextCreate(TopMemoryContext, "dmesh worker round",
+												ALLOCSET_DEFAULT_SIZES);
+	MemoryContext old = MemoryContextSwitchTo(round);
+	DueChecks	due = {NIL, round};
+	NextDue		next = {-1};
+	ListCell   *lc;
+
+	if (dmesh_usage_available)
+		(void) run_job("flush usage", flush_job, NULL);
+
+	(void) run_job("find due checks", due_checks, &due);
+	foreach(lc, due.jobs)
+	{
+		CheckJob   *job = lfirst(lc);
+		char	   *what = psprintf("check of %s", job->product);
+		char	   *message = run_job(what, check_job, job);
+
+		if (message != NULL)
+		{
+			FailedJob	f = {job->product_id, message};
+
+			(void) run_job("record a failed check", record_failure, &f);
+		}
+	}
+
+	(void) run_job("watch freshness", freshness_job, NULL);
+	(void) run_job("find the next due job", next_due, &next);
+
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(round);
+	return next.ms;
+}
