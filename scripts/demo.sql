@@ -214,5 +214,21 @@ SELECT dmesh.create_policy('described', 'publish', '{"require": ["has_descriptio
 \o
 SELECT domain, product, policy, passed FROM dmesh.compliance ORDER BY 1, 2;
 
+\echo '== lineage: where the marketing product comes from, recorded as the DDL happened'
+SELECT hops, source, source_column, target, target_column, dependency, subtype
+  FROM dmesh.lineage('marketing.customers_by_country', 'upstream', 2)
+ WHERE closed_at IS NULL AND (target_column IS NULL OR target LIKE 'dmesh_marketing.%')
+ ORDER BY hops, source, target, target_column NULLS FIRST, source_column NULLS FIRST;
+\echo '== usage: who read what (counted by the executor hook; the worker flushes it every round)'
+\o /dev/null
+SELECT dmesh.flush_usage();
+\o
+SELECT product, consumer, queries, rows, columns FROM dmesh.usage ORDER BY 1, 2;
+\echo '== impact of changing sales.orders.amount, before doing it'
+SELECT kind, name, affected_columns, reads FROM dmesh.impact('sales.orders', ARRAY['amount']);
+\echo '== health of every product'
+SELECT domain, product, lifecycle, quality_score, contract_findings, reads_7d, open_incidents, status
+  FROM dmesh.product_health ORDER BY 1, 2;
+
 \echo '== the event log'
 SELECT event_id, role_name, action, object_identity FROM dmesh.event_log ORDER BY event_id;
