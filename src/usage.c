@@ -236,10 +236,23 @@ note_statement(QueryDesc *queryDesc)
 		return;
 	if (kind != DMESH_USAGE_CREATE_TABLE_AS && kind != DMESH_USAGE_REFRESH)
 	{
+		bool		reads_other = false;
+
 		if (ps->resultRelations == NIL)
 			return;
 		target_index = linitial_int(ps->resultRelations);
 		target = rt_fetch(target_index, ps->rtable)->relid;
+		/* most writes read nothing else: decided without a catalog lookup */
+		foreach(lc, ps->rtable)
+		{
+			RangeTblEntry *rte = lfirst(lc);
+
+			if (rte->rtekind == RTE_RELATION && (rte->requiredPerms & ACL_SELECT) &&
+				!OidIsValid(rte->checkAsUser) && rte->relid != target)
+				reads_other = true;
+		}
+		if (!reads_other)
+			return;
 		/* not temporary relations, nor dmesh's own catalogs */
 		if (is_temp(target) || get_rel_namespace(target) == get_namespace_oid("dmesh", true))
 			return;
@@ -262,6 +275,8 @@ note_statement(QueryDesc *queryDesc)
 		pending_add(&key, rows, when);
 		return;
 	}
+	if (!dmesh_here())
+		return;
 	foreach(lc, ps->rtable)
 	{
 		RangeTblEntry *rte = lfirst(lc);
@@ -273,8 +288,6 @@ note_statement(QueryDesc *queryDesc)
 			!(rte->requiredPerms & ACL_SELECT) || OidIsValid(rte->checkAsUser) ||
 			rte->relid == target || is_temp(rte->relid))
 			continue;
-		if (!dmesh_here())
-			return;
 		memset(&key, 0, sizeof(key));
 		key.dbid = MyDatabaseId;
 		key.relid = target;
