@@ -16,7 +16,9 @@
  * launcher's next round.
  *
  * A worker connects to its database; if dmesh is not installed there it
- * says so (once, then quietly at later attempts) and leaves.  Otherwise it
+ * says so once and waits for it.  It then takes a session advisory lock
+ * (key 0x646d6577, the database's oid) so that a database never has two
+ * workers, even one left by a launcher that died.  Then it
  * runs rounds of jobs (jobs.c) and sleeps on its latch until the next job
  * is due, at most dmesh.naptime, waking early for SIGHUP or SIGTERM.  An
  * error in a job is recorded with that job and does not stop the worker.
@@ -312,6 +314,26 @@ dmesh_worker_main(Datum arg)
 				ConfigReloadPending = false;
 				ProcessConfigFile(PGC_SIGHUP);
 			}
+		}
+	}
+	/*
+	 * One worker per database, even if a launcher that died left one
+	 * behind: a session-level advisory lock says which.
+	 */
+	{
+		bool		mine;
+
+		SetCurrentStatementStartTimestamp();
+		StartTransactionCommand();
+		mine = DatumGetBool(DirectFunctionCall2(pg_try_advisory_lock_int4,
+												Int32GetDatum(0x646d6577),	/* "dmew" */
+												Int32GetDatum((int32) MyDatabaseId)));
+		CommitTransactionCommand();
+		if (!mine)
+		{
+			ereport(DEBUG1,
+					(errmsg("dmesh worker: another worker serves database \"%s\"", dbname)));
+			proc_exit(0);
 		}
 	}
 	ereport(attempt == 0 ? LOG : DEBUG1,
