@@ -121,3 +121,40 @@ $$;
 COMMENT ON FUNCTION @extschema@._watch_freshness() IS
   'Internal (the worker): for every live product with a freshness limit (dmesh.schedule or the contract''s SLA) whose data age is known, opens or repeats a freshness incident when the data is older, resolves it when not. Returns the number of products watched.';
 REVOKE ALL ON FUNCTION @extschema@._watch_freshness() FROM PUBLIC;
+
+-------------------------------------------------------------------------------
+-- Materialized products and write-audit-publish refresh
+-------------------------------------------------------------------------------
+
+ALTER TABLE @extschema@.data_product ADD COLUMN materialize_query text;
+COMMENT ON COLUMN @extschema@.data_product.materialize_query IS
+  'For a materialized product: the query its data table (its source_relation) is refreshed from; NULL otherwise.';
+ALTER TABLE @extschema@.schedule ADD COLUMN next_refresh_at timestamptz,
+                                 ADD COLUMN last_refresh_at timestamptz;
+COMMENT ON COLUMN @extschema@.schedule.next_refresh_at IS 'When the next refresh is due.';
+COMMENT ON COLUMN @extschema@.schedule.last_refresh_at IS 'When the product was last refreshed (published or not).';
+
+DROP FUNCTION @extschema@.create_data_product(text, text, text, text, regrole, text[], text);
+CREATE FUNCTION @extschema@.create_data_product(
+    domain text,
+    name text,
+    source text,
+    description text DEFAULT NULL,
+    owner regrole DEFAULT NULL,
+    tags text[] DEFAULT '{}',
+    contract text DEFAULT NULL,
+    refresh interval DEFAULT NULL,
+    materialize boolean DEFAULT false)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'dmesh_create_data_product'
+LANGUAGE C;
+COMMENT ON FUNCTION @extschema@.create_data_product(text, text, text, text, regrole, text[], text, interval, boolean) IS
+  'Create a draft data product in a domain from a relation name or a SELECT query, with its contract (YAML or JSON) or one derived from the source. With materialize, a query is materialized into a table of the product (refreshed by dmesh.refresh_product, and by the worker every refresh). Returns the product_id.';
+
+CREATE FUNCTION @extschema@.refresh_product(product text, OUT published boolean, OUT rows bigint,
+                                            OUT failed_rules jsonb, OUT relation text)
+RETURNS record
+AS 'MODULE_PATHNAME', 'dmesh_refresh_product'
+LANGUAGE C;
+COMMENT ON FUNCTION @extschema@.refresh_product(text) IS
+  'Refreshes a materialized product now, write-audit-publish: builds the new data beside the published data, checks every rule of the contract on it, and swaps it in only if no error rule failed; else keeps the published data, keeps the build as <product>_failed and opens a quality incident. Managers of the product only.';

@@ -24,6 +24,7 @@
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/json.h"
 #include "utils/timestamp.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
@@ -266,38 +267,22 @@ store_run(const DmeshProduct *product, DmeshRuleSet *rs, RuleOutcome *outcomes,
 	return run_id;
 }
 
-Datum
-dmesh_check_product(PG_FUNCTION_ARGS)
+/*
+ * Compile the contract's rules and evaluate them in one pass over the
+ * product's source (or, for a build being refreshed, the relation the
+ * product carries as its source), as the current role.
+ */
+static void
+evaluate(const DmeshProduct *product, DmeshContract *contract, const char *object, bool physical,
+		 const char *cte, DmeshRuleSet **rs_out, RuleOutcome **outcomes_out, int64 *rows_out)
 {
-	char	   *ref = dmesh_text_arg(fcinfo, 0, "product");
-	Oid			caller = GetUserId();
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	TimestampTz started = GetCurrentTimestamp();
-	DmeshSection section;
-	DmeshSection owner_section;
-	DmeshProduct product;
-	DmeshContract *contract;
 	DmeshRuleSet *rs;
 	RuleOutcome *outcomes;
 	int64	   *counts = NULL;
 	int64		rows = 0;
-	char	   *object;
-	bool		physical;
-	const char *cte;
 
-	InitMaterializedSRF(fcinfo, 0);
-
-	SPI_connect();
-	dmesh_enter_privileged(&section);
-	dmesh_require_product(ref, DMESH_NO_LOCK, &product);
-	dmesh_require_manager(caller, &product, "check");
-	dmesh_refuse_retired(&product, "check");
-	contract = dmesh_load_contract(&product, NULL, -1);
-	object = rule_object(&product, contract, &physical, &cte);
-
-	dmesh_enter_as_role(&owner_section, product.owner);
 	rs = dmesh_rules_compile(contract,
-							 dmesh_property_types(contract, dmesh_source_tupdesc(&product), NULL),
+							 dmesh_property_types(contract, dmesh_source_tupdesc(product), NULL),
 							 CurrentMemoryContext);
 	outcomes = palloc0(sizeof(RuleOutcome) * Max(rs->nrules, 1));
 
@@ -309,7 +294,7 @@ dmesh_check_product(PG_FUNCTION_ARGS)
 
 		dmesh_args_init(&args);
 		dmesh_arg_datum(&args, JSONBOID, JsonbPGetDatum(scan_contract(rs, contract->doc)), false);
-		dmesh_spi_exec(scan_query(rs, &product), &args, SPI_OK_SELECT);
+		dmesh_spi_exec(scan_query(rs, product), &args, SPI_OK_SELECT);
 		result = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 		if (!isnull)
 		{
@@ -343,7 +328,7 @@ dmesh_check_product(PG_FUNCTION_ARGS)
 				break;
 			case DMESH_METRIC_DUPLICATE:
 				if (count > 0)
-					count = count_duplicates(rs, r, &product);
+					count = count_duplicates(rs, r, product);
 				/* FALLTHROUGH */
 			default:
 				o->evaluated = true;
@@ -354,6 +339,86 @@ dmesh_check_product(PG_FUNCTION_ARGS)
 		}
 		o->passed = o->evaluated && dmesh_rule_passes(r, o->observed);
 	}
+	*rs_out = rs;
+	*outcomes_out = outcomes;
+	*rows_out = rows;
+}
+
+/*
+ * The rules of the product's active contract evaluated on a relation of
+ * the same columns (a refresh's build), as the current role; nothing is
+ * stored.  Returns the number of failed error rules; the failed rules of
+ * any severity go to *failed as a JSON array.
+ */
+int
+dmesh_check_relation(const DmeshProduct *product, Oid relid, int64 *rows, char **failed)
+{
+	DmeshProduct build = *product;
+	DmeshContract *contract = dmesh_load_contract(product, NULL, -1);
+	DmeshRuleSet *rs;
+	RuleOutcome *outcomes;
+	StringInfoData json;
+	int			errors = 0;
+
+	build.source_relid = relid;
+	build.source_query = NULL;
+	evaluate(&build, contract, dmesh_qualified_relname(relid), true, NULL, &rs, &outcomes, rows);
+	initStringInfo(&json);
+	appendStringInfoChar(&json, '[');
+	for (int i = 0; i < rs->nrules; i++)
+	{
+		if (outcomes[i].passed)
+			continue;
+		if (strcmp(rs->rules[i].severity, "error") == 0)
+			errors++;
+		if (json.len > 1)
+			appendStringInfoChar(&json, ',');
+		appendStringInfoString(&json, "{\"rule\": ");
+		escape_json(&json, rs->rules[i].name);
+		appendStringInfoString(&json, ", \"property\": ");
+		if (rs->rules[i].property)
+			escape_json(&json, rs->rules[i].property);
+		else
+			appendStringInfoString(&json, "null");
+		appendStringInfoString(&json, ", \"severity\": ");
+		escape_json(&json, rs->rules[i].severity);
+		appendStringInfoChar(&json, '}');
+	}
+	appendStringInfoChar(&json, ']');
+	*failed = json.data;
+	return errors;
+}
+
+Datum
+dmesh_check_product(PG_FUNCTION_ARGS)
+{
+	char	   *ref = dmesh_text_arg(fcinfo, 0, "product");
+	Oid			caller = GetUserId();
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	TimestampTz started = GetCurrentTimestamp();
+	DmeshSection section;
+	DmeshSection owner_section;
+	DmeshProduct product;
+	DmeshContract *contract;
+	DmeshRuleSet *rs;
+	RuleOutcome *outcomes;
+	int64		rows = 0;
+	char	   *object;
+	bool		physical;
+	const char *cte;
+
+	InitMaterializedSRF(fcinfo, 0);
+
+	SPI_connect();
+	dmesh_enter_privileged(&section);
+	dmesh_require_product(ref, DMESH_NO_LOCK, &product);
+	dmesh_require_manager(caller, &product, "check");
+	dmesh_refuse_retired(&product, "check");
+	contract = dmesh_load_contract(&product, NULL, -1);
+	object = rule_object(&product, contract, &physical, &cte);
+
+	dmesh_enter_as_role(&owner_section, product.owner);
+	evaluate(&product, contract, object, physical, cte, &rs, &outcomes, &rows);
 	dmesh_leave(&owner_section);
 
 	(void) store_run(&product, rs, outcomes, rows, caller, started);

@@ -574,6 +574,9 @@ extern void dmesh_usage_status(int64 *entries, int64 *max_entries, int64 *droppe
 extern void dmesh_usage_hooks_init(void);
 extern void dmesh_usage_resolve_target(Oid relid, int32 kind, List *sources);
 
+/* check.c */
+extern int	dmesh_check_relation(const DmeshProduct *product, Oid relid, int64 *rows, char **failed);
+
 /* worker.c, jobs.c: the background workers */
 extern char *dmesh_databases;
 extern bool dmesh_worker_enabled;

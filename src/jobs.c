@@ -4,6 +4,9 @@
  *		What a dmesh database worker does in each round.
  *
  *   1. flush the usage and runtime-lineage counters (dmesh.flush_usage);
+ *   1b. refresh the materialized products that are due (refresh_every),
+ *      write-audit-publish (refresh.c); an error opens a refresh_failed
+ *      incident, a refresh that runs resolves it;
  *   2. run the quality checks that are due (dmesh.schedule.check_every),
  *      each in its own transaction: failed error rules open (or repeat)
  *      a quality incident, a passing check resolves it;
@@ -165,6 +168,67 @@ due_checks(void *arg)
 	}
 }
 
+static void
+refresh_job(void *arg)
+{
+	CheckJob   *job = arg;
+	DmeshArgs	args;
+
+	dmesh_args_init(&args);
+	dmesh_arg_text(&args, job->product);
+	dmesh_arg_int8(&args, job->product_id);
+	(void) dmesh_spi_exec("SELECT dmesh.refresh_product($1)", &args, SPI_OK_SELECT);
+	(void) dmesh_spi_exec("SELECT dmesh._incident($2, 'refresh_failed', false)", &args, SPI_OK_SELECT);
+	(void) dmesh_spi_exec("UPDATE dmesh.schedule SET failures = 0, last_error = NULL,"
+						  "       next_refresh_at = now() + refresh_every"
+						  " WHERE product_id = $2", &args, SPI_OK_UPDATE);
+}
+
+/* A refresh that failed (an error, not failed rules): incident, backoff. */
+static void
+record_refresh_failure(void *arg)
+{
+	FailedJob  *f = arg;
+	DmeshArgs	args;
+
+	dmesh_args_init(&args);
+	dmesh_arg_int8(&args, f->product_id);
+	dmesh_arg_text(&args, f->message);
+	(void) dmesh_spi_exec("SELECT dmesh._incident($1, 'refresh_failed', true,"
+						  "                       jsonb_build_object('error', $2::text))",
+						  &args, SPI_OK_SELECT);
+	(void) dmesh_spi_exec("UPDATE dmesh.schedule SET failures = failures + 1, last_error = $2,"
+						  "       last_error_at = now(),"
+						  "       next_refresh_at = now() + least(refresh_every * power(2, least(failures, 10))::int,"
+						  "                                       interval '1 hour')"
+						  " WHERE product_id = $1", &args, SPI_OK_UPDATE);
+}
+
+static void
+due_refreshes(void *arg)
+{
+	DueChecks  *due = arg;
+
+	(void) dmesh_spi_exec("SELECT s.product_id, d.name || '.' || p.name"
+						  "  FROM dmesh.schedule s"
+						  "  JOIN dmesh.data_product p ON p.product_id = s.product_id"
+						  "  JOIN dmesh.domain d ON d.domain_id = p.domain_id"
+						  " WHERE s.refresh_every IS NOT NULL AND p.status <> 'retired'"
+						  "   AND p.materialize_query IS NOT NULL"
+						  "   AND coalesce(s.next_refresh_at, '-infinity') <= now()"
+						  " ORDER BY s.next_refresh_at NULLS FIRST", NULL, SPI_OK_SELECT);
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		MemoryContext old = MemoryContextSwitchTo(due->cxt);
+		CheckJob   *job = palloc(sizeof(CheckJob));
+
+		job->product_id = dmesh_spi_int8(i, 1);
+		job->product = pstrdup(dmesh_spi_text(i, 2));
+		due->jobs = lappend(due->jobs, job);
+		MemoryContextSwitchTo(old);
+	}
+}
+
 typedef struct NextDue
 {
 	long		ms;
@@ -176,10 +240,13 @@ next_due(void *arg)
 	NextDue    *next = arg;
 
 	next->ms = -1;
-	(void) dmesh_spi_exec("SELECT greatest(0, ceil(extract(epoch FROM min(s.next_check_at) - clock_timestamp())"
-						  "                        * 1000))::int8"
+	(void) dmesh_spi_exec("SELECT greatest(0, ceil(extract(epoch FROM"
+						  "          least(min(s.next_check_at) FILTER (WHERE s.check_every IS NOT NULL),"
+						  "                min(s.next_refresh_at) FILTER (WHERE s.refresh_every IS NOT NULL"
+						  "                                                 AND p.materialize_query IS NOT NULL))"
+						  "          - clock_timestamp()) * 1000))::int8"
 						  "  FROM dmesh.schedule s JOIN dmesh.data_product p USING (product_id)"
-						  " WHERE s.check_every IS NOT NULL AND p.status <> 'retired'",
+						  " WHERE p.status <> 'retired'",
 						  NULL, SPI_OK_SELECT);
 	if (SPI_processed == 1)
 	{
@@ -204,6 +271,21 @@ dmesh_jobs_round(void)
 
 	if (dmesh_usage_available)
 		(void) run_job("flush usage", flush_job, NULL);
+
+	(void) run_job("find due refreshes", due_refreshes, &due);
+	foreach(lc, due.jobs)
+	{
+		CheckJob   *job = lfirst(lc);
+		char	   *message = run_job(psprintf("refresh of %s", job->product), refresh_job, job);
+
+		if (message != NULL)
+		{
+			FailedJob	f = {job->product_id, message};
+
+			(void) run_job("record a failed refresh", record_refresh_failure, &f);
+		}
+	}
+	due.jobs = NIL;
 
 	(void) run_job("find due checks", due_checks, &due);
 	foreach(lc, due.jobs)

@@ -10,14 +10,17 @@
  */
 #include "postgres.h"
 
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "nodes/makefuncs.h"
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/json.h"
+#include "utils/timestamp.h"
 
 #include "dmesh.h"
 
@@ -85,8 +88,16 @@ dmesh_create_data_product(PG_FUNCTION_ARGS)
 	DmeshArgs	args;
 	DmeshJson	details;
 	int64		product_id;
+	Interval   *refresh = PG_NARGS() > 7 && !PG_ARGISNULL(7) ? PG_GETARG_INTERVAL_P(7) : NULL;
+	bool		materialize = PG_NARGS() > 8 && !PG_ARGISNULL(8) && PG_GETARG_BOOL(8);
+	char	   *materialized_query = NULL;
 
 	dmesh_check_name(name, "data product");
+	if (refresh != NULL && (refresh->month < 0 || refresh->day < 0 || refresh->time < 0 ||
+							(refresh->month == 0 && refresh->day == 0 && refresh->time == 0)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("refresh must be a positive interval")));
 	tags_json = check_tags(tags);
 	display = dmesh_product_ident(domain_name, name);
 	if (PG_NARGS() > 6 && !PG_ARGISNULL(6))
@@ -130,6 +141,37 @@ dmesh_create_data_product(PG_FUNCTION_ARGS)
 	dmesh_enter_privileged(&section);
 	dmesh_check_source_readable(&source, owner, display);
 
+	if (refresh != NULL && !materialize)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("only a materialized data product can be refreshed"),
+				 errhint("Add materialize => true, with a query source.")));
+	if (materialize)
+	{
+		/* The query's rows in a table of the product: its source from now on. */
+		char	   *table;
+		DmeshSection owner_section;
+
+		if (source.query == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("only a data product made from a query can be materialized"),
+					 errhint("A relation source already holds its data.")));
+		table = psprintf("%s.%s", quote_identifier(domain.schema_name),
+						 quote_identifier(psprintf("%s_data", name)));
+		dmesh_spi_utility(psprintf("CREATE TABLE %s AS %s WITH NO DATA", table, source.query));
+		dmesh_spi_utility(psprintf("ALTER TABLE %s OWNER TO %s", table,
+								   quote_identifier(dmesh_role_name(owner))));
+		dmesh_enter_as_role(&owner_section, owner);
+		(void) dmesh_spi_exec(psprintf("INSERT INTO %s SELECT * FROM (%s) q", table, source.query),
+							  NULL, SPI_OK_INSERT);
+		dmesh_leave(&owner_section);
+		materialized_query = source.query;
+		source.relid = RangeVarGetRelid(makeRangeVar(domain.schema_name, psprintf("%s_data", name), -1),
+										NoLock, false);
+		source.query = NULL;
+	}
+
 	dmesh_args_init(&args);
 	dmesh_arg_int8(&args, domain.id);
 	dmesh_arg_text(&args, name);
@@ -139,12 +181,21 @@ dmesh_create_data_product(PG_FUNCTION_ARGS)
 	dmesh_arg_text(&args, OidIsValid(source.relid) ? "relation" : "query");
 	dmesh_arg_oid(&args, REGCLASSOID, source.relid);
 	dmesh_arg_text(&args, source.query);
+	dmesh_arg_text(&args, materialized_query);
 	dmesh_spi_exec("INSERT INTO dmesh.data_product"
 				   " (domain_id, name, description, owner, tags, source_kind,"
-				   "  source_relation, source_query)"
-				   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING product_id",
+				   "  source_relation, source_query, materialize_query)"
+				   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING product_id",
 				   &args, SPI_OK_INSERT_RETURNING);
 	product_id = dmesh_spi_int8(0, 1);
+	if (refresh != NULL)
+	{
+		dmesh_args_init(&args);
+		dmesh_arg_int8(&args, product_id);
+		dmesh_arg_datum(&args, INTERVALOID, IntervalPGetDatum(refresh), false);
+		dmesh_spi_exec("INSERT INTO dmesh.schedule (product_id, refresh_every, next_refresh_at)"
+					   " VALUES ($1, $2, now() + $2)", &args, SPI_OK_INSERT);
+	}
 
 	/* Every product has a contract: the one given, or one derived. */
 	if (!dmesh_load_product(&ref, DMESH_NO_LOCK, &created))
@@ -165,6 +216,8 @@ dmesh_create_data_product(PG_FUNCTION_ARGS)
 	dmesh_json_str(&details, "owner", dmesh_role_name(owner));
 	dmesh_json_str(&details, "source_kind", OidIsValid(source.relid) ? "relation" : "query");
 	dmesh_json_str(&details, "source", dmesh_source_describe(&source));
+	if (materialize)
+		dmesh_json_bool(&details, "materialized", true);
 	dmesh_json_raw(&details, "tags", tags_json);
 	dmesh_log_event(caller, "create_data_product", "data_product", display,
 					domain.id, product_id, dmesh_json_finish(&details));

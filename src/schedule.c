@@ -68,6 +68,20 @@ dmesh_set_schedule(PG_FUNCTION_ARGS)
 	dmesh_require_product(ref, DMESH_LOCK_FOR_UPDATE, &product);
 	dmesh_require_manager(caller, &product, "schedule");
 	dmesh_refuse_retired(&product, "schedule");
+	if (!PG_ARGISNULL(1))
+	{
+		DmeshArgs	q;
+
+		dmesh_args_init(&q);
+		dmesh_arg_int8(&q, product.id);
+		if (dmesh_spi_exec("SELECT FROM dmesh.data_product WHERE product_id = $1"
+						   "   AND materialize_query IS NOT NULL", &q, SPI_OK_SELECT) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("data product \"%s\" is not materialized: it cannot be refreshed",
+							dmesh_product_display(&product)),
+					 errhint("Only products created from a query with materialize => true are refreshed.")));
+	}
 
 	dmesh_args_init(&args);
 	dmesh_arg_int8(&args, product.id);
@@ -75,11 +89,14 @@ dmesh_set_schedule(PG_FUNCTION_ARGS)
 		dmesh_arg_datum(&args, INTERVALOID, PG_ARGISNULL(i) ? (Datum) 0 : PG_GETARG_DATUM(i),
 						PG_ARGISNULL(i));
 	(void) dmesh_spi_exec("INSERT INTO dmesh.schedule AS s"
-						  "    (product_id, refresh_every, check_every, freshness, next_check_at, updated_at)"
-						  " VALUES ($1, $2, $3, $4, CASE WHEN $3 IS NOT NULL THEN now() END, now())"
+						  "    (product_id, refresh_every, check_every, freshness, next_check_at, updated_at,"
+						  "     next_refresh_at)"
+						  " VALUES ($1, $2, $3, $4, CASE WHEN $3 IS NOT NULL THEN now() END, now(),"
+						  "         now() + $2)"
 						  " ON CONFLICT (product_id) DO UPDATE"
 						  "   SET refresh_every = $2, check_every = $3, freshness = $4,"
 						  "       next_check_at = CASE WHEN $3 IS NOT NULL THEN now() END,"
+						  "       next_refresh_at = CASE WHEN $2 IS NOT NULL THEN now() + $2 END,"
 						  "       failures = 0, last_error = NULL, updated_at = now()",
 						  &args, SPI_OK_INSERT);
 	dmesh_log_event(caller, "set_schedule", "data_product", dmesh_product_display(&product),

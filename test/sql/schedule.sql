@@ -16,8 +16,10 @@ SELECT check_every, freshness, next_check_at <= now() AS due_now, failures
 SELECT dmesh.set_schedule('sched.t', "check" => '0 seconds');
 SELECT dmesh.set_schedule('sched.t', freshness => '-1 day');
 SELECT dmesh.set_schedule('sched.nothing', "check" => '1 hour');
--- Changing it: the new intervals, failures cleared; NULL: not on schedule.
+-- Only materialized products are refreshed (test refresh.sql).
 SELECT dmesh.set_schedule('sched.t', refresh => '5 minutes');
+-- Changing it: the new intervals, failures cleared; NULL: not on schedule.
+SELECT dmesh.set_schedule('sched.t', freshness => '2 hours');
 SELECT refresh_every, check_every, freshness, next_check_at FROM dmesh.schedule s
   JOIN dmesh.data_product p USING (product_id) WHERE p.name = 't';
 RESET ROLE;

@@ -122,6 +122,44 @@ $node->safe_psql('postgres', q{GRANT SELECT ON public.orders TO team});
 ok($node->poll_query_until('postgres', q{SELECT failures = 0 FROM dmesh.schedule}),
     'the retried check succeeds and clears the failures');
 
+# A materialized product with refresh => '1 second' is refreshed by the
+# worker: consumers see new rows within seconds; a build that breaks a rule
+# is not published (a quality incident), and good data publishes again.
+$node->safe_psql('postgres', q{
+    SELECT dmesh.create_data_product('sales', 'big', 'SELECT id, amount FROM public.orders WHERE amount >= 20',
+      materialize => true, refresh => '1 second', contract => $y$
+apiVersion: v3.1.0
+kind: DataContract
+id: big
+version: 1.0.0
+status: active
+schema:
+  - name: big
+    properties:
+      - {name: id, logicalType: integer}
+      - {name: amount, logicalType: number, logicalTypeOptions: {maximum: 1000}}
+$y$);
+    SELECT dmesh.publish_data_product('sales.big');
+    SELECT dmesh.grant_access('sales.big', 'reader');
+});
+my $big = q{SET ROLE reader; SELECT count(*) FROM dmesh_sales.big_v1};
+my $before = $node->safe_psql('postgres', $big);
+$node->safe_psql('postgres', q{INSERT INTO public.orders VALUES (100, 100, now()), (101, 101, now())});
+ok($node->poll_query_until('postgres', q{SELECT count(*) FROM dmesh_sales.big_v1}, $before + 2),
+    'the worker refreshes the product');
+is($node->safe_psql('postgres', $big), $before + 2, 'consumers see the new rows');
+$node->safe_psql('postgres', q{INSERT INTO public.orders VALUES (102, 5000, now())});
+ok( $node->poll_query_until('postgres',
+        q{SELECT count(*) = 1 FROM dmesh.incident i JOIN dmesh.data_product p USING (product_id)
+           WHERE p.name = 'big' AND i.kind = 'quality' AND i.resolved_at IS NULL}),
+    'a refresh that breaks a rule opens a quality incident');
+is($node->safe_psql('postgres', $big), $before + 2, 'and consumers keep the last good rows');
+$node->safe_psql('postgres', q{DELETE FROM public.orders WHERE id = 102});
+ok( $node->poll_query_until('postgres',
+        q{SELECT count(*) = 0 FROM dmesh.incident i JOIN dmesh.data_product p USING (product_id)
+           WHERE p.name = 'big' AND i.kind = 'quality' AND i.resolved_at IS NULL}),
+    'good data again resolves it');
+
 # kill -9 of the worker: everything restarts, the worker too.
 my $pid = $node->safe_psql('postgres',
     q{SELECT pid FROM pg_stat_activity WHERE backend_type = 'dmesh worker' AND datname = 'postgres'});
@@ -140,8 +178,10 @@ $node->poll_query_until('postgres',
     q{SELECT count(*) = 1 FROM dmesh.incident WHERE kind = 'freshness' AND resolved_at IS NULL})
   or die 'no freshness incident';
 $node->restart;
-is($node->safe_psql('postgres', q{SELECT check_every FROM dmesh.schedule}), '00:00:01',
-    'the schedule survives a restart');
+is( $node->safe_psql('postgres',
+        q{SELECT string_agg(coalesce(check_every::text, '-') || '/' || coalesce(refresh_every::text, '-'), ','
+                            ORDER BY product_id) FROM dmesh.schedule}),
+    '00:00:01/-,-/00:00:01', 'the schedules survive a restart');
 is( $node->safe_psql('postgres',
         q{SELECT count(*) FROM dmesh.incident WHERE kind = 'freshness' AND resolved_at IS NULL}),
     '1', 'the open incident survives a restart');

@@ -1,0 +1,80 @@
+-- Materialized products and write-audit-publish refresh: a product made
+-- from a query with materialize => true keeps its rows in a table of its
+-- own; dmesh.refresh_product builds new rows beside it, checks every rule
+-- of the contract on them, and swaps them in only if no error rule
+-- failed.  Otherwise consumers keep the last good rows, the build is kept
+-- as <product>_data_failed (owner only) until the next refresh, and a
+-- quality incident is opened; a good refresh resolves it.
+CREATE ROLE rf_team NOLOGIN;
+CREATE ROLE rf_reader NOLOGIN;
+SELECT dmesh.create_domain('refresh', 'rf_team') > 0 AS created;
+CREATE SCHEMA rf_src AUTHORIZATION rf_team;
+SET ROLE rf_team;
+CREATE TABLE rf_src.orders (id int PRIMARY KEY, amount numeric);
+INSERT INTO rf_src.orders SELECT g, g * 10 FROM generate_series(1, 5) g;
+SELECT dmesh.create_data_product('refresh', 'big', 'SELECT id, amount FROM rf_src.orders WHERE amount > 10',
+  materialize => true, refresh => '1 hour', contract => $y$
+apiVersion: v3.1.0
+kind: DataContract
+id: refresh-big
+version: 1.0.0
+status: active
+schema:
+  - name: big
+    properties:
+      - {name: id, logicalType: integer, required: true}
+      - {name: amount, logicalType: number, logicalTypeOptions: {maximum: 100}}
+$y$) > 0 AS created;
+SELECT source_kind, source_relation, materialize_query IS NOT NULL AS materialized
+  FROM dmesh.data_product WHERE name = 'big' AND domain_id = (SELECT domain_id FROM dmesh.domain WHERE name = 'refresh');
+SELECT refresh_every, next_refresh_at > now() AS later FROM dmesh.schedule s
+  JOIN dmesh.data_product p USING (product_id) WHERE p.name = 'big' AND p.domain_id = (SELECT domain_id FROM dmesh.domain WHERE name = 'refresh');
+SELECT dmesh.publish_data_product('refresh.big');
+SELECT dmesh.grant_access('refresh.big', 'rf_reader') > 0 AS granted;
+RESET ROLE;
+SET ROLE rf_reader;
+SELECT count(*) AS rows_seen FROM dmesh_refresh.big_v1;
+RESET ROLE;
+
+-- New source rows reach consumers only with a refresh.
+SET ROLE rf_team;
+INSERT INTO rf_src.orders VALUES (6, 60), (7, 70);
+SELECT count(*) AS before_refresh FROM dmesh_refresh.big_v1;
+SELECT * FROM dmesh.refresh_product('refresh.big');
+SELECT count(*) AS after_refresh FROM dmesh_refresh.big_v1;
+-- A build that breaks an error rule is not published.
+INSERT INTO rf_src.orders VALUES (8, 800);
+SELECT * FROM dmesh.refresh_product('refresh.big');
+SELECT count(*) AS still_last_good, max(amount) FROM dmesh_refresh.big_v1;
+SELECT count(*) AS kept_build, max(amount) FROM dmesh_refresh.big_data_failed;
+RESET ROLE;
+SELECT kind, occurrences, resolved_at IS NULL AS open, detail->'failed_rules' AS failed_rules
+  FROM dmesh.incident i JOIN dmesh.data_product p USING (product_id) WHERE p.name = 'big' AND p.domain_id = (SELECT domain_id FROM dmesh.domain WHERE name = 'refresh');
+-- Consumers keep their privileges and cannot read the failed build.
+SET ROLE rf_reader;
+SELECT count(*) FROM dmesh_refresh.big_v1;
+SELECT count(*) FROM dmesh_refresh.big_data_failed;
+RESET ROLE;
+-- Good data again: published, the incident resolved, the failed build gone.
+SET ROLE rf_team;
+DELETE FROM rf_src.orders WHERE id = 8;
+SELECT published, rows, failed_rules FROM dmesh.refresh_product('refresh.big');
+RESET ROLE;
+SELECT kind, occurrences, resolved_at IS NULL AS open
+  FROM dmesh.incident i JOIN dmesh.data_product p USING (product_id) WHERE p.name = 'big' AND p.domain_id = (SELECT domain_id FROM dmesh.domain WHERE name = 'refresh');
+SELECT to_regclass('dmesh_refresh.big_data_failed') AS failed_build;
+SELECT action, details - 'failed_rules' AS details FROM dmesh.event_log
+ WHERE object_identity = 'refresh.big' AND action LIKE 'refresh%' ORDER BY event_id;
+
+-- Refused: not materialized, not a query, a non-manager, refresh without materialize.
+SET ROLE rf_team;
+CREATE TABLE rf_src.plain (id int);
+SELECT dmesh.create_data_product('refresh', 'plain', 'rf_src.plain') > 0 AS created;
+SELECT * FROM dmesh.refresh_product('refresh.plain');
+SELECT dmesh.create_data_product('refresh', 'plain2', 'rf_src.plain', materialize => true);
+SELECT dmesh.create_data_product('refresh', 'plain3', 'SELECT 1 AS x', refresh => '1 hour');
+SELECT dmesh.create_data_product('refresh', 'plain4', 'SELECT 1 AS x', materialize => true, refresh => '0 s');
+RESET ROLE;
+SET ROLE rf_reader;
+SELECT * FROM dmesh.refresh_product('refresh.big');
+RESET ROLE;
