@@ -42,6 +42,7 @@
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
+#include "utils/timestamp.h"
 
 #include "dmesh.h"
 
@@ -136,17 +137,30 @@ dmesh_refresh_product(PG_FUNCTION_ARGS)
 	dmesh_arg_int8(&args, product.id);
 	dmesh_arg_text(&args, failed);
 	dmesh_arg_int8(&args, rows);
+	(void) dmesh_spi_exec("UPDATE dmesh.schedule SET last_refresh_at = now() WHERE product_id = $1",
+						  &args, SPI_OK_UPDATE);
 	if (errors == 0)
 	{
-		/* Publish: swap the files in; readers wait only for the swap. */
-		LockRelationOid(relid, AccessExclusiveLock);
-		finish_heap_swap(relid, build, false, false, true, true,
-						 RecentXmin, ReadNextMultiXactId(), persistence);
+		TimestampTz swap_start;
+
 		(void) dmesh_spi_exec("SELECT dmesh._incident($1, 'quality', false, '{}')",
 							  &args, SPI_OK_SELECT);
 		dmesh_log_event(caller, "refresh", "data_product", dmesh_product_display(&product),
 						product.domain.id, product.id,
 						psprintf("{\"rows\": " INT64_FORMAT ", \"published\": true}", rows));
+
+		/*
+		 * Publish, last, so that readers wait only for the swap (and the
+		 * commit): the new heap's files become the table's.
+		 */
+		swap_start = GetCurrentTimestamp();
+		LockRelationOid(relid, AccessExclusiveLock);
+		finish_heap_swap(relid, build, false, false, true, true,
+						 RecentXmin, ReadNextMultiXactId(), persistence);
+		ereport(DEBUG1,
+				(errmsg("refresh of %s: swapped in %.3f ms (waiting for readers included)",
+						dmesh_product_display(&product),
+						(double) (GetCurrentTimestamp() - swap_start) / 1000.0)));
 	}
 	else
 	{
@@ -161,9 +175,6 @@ dmesh_refresh_product(PG_FUNCTION_ARGS)
 						psprintf("{\"rows\": " INT64_FORMAT ", \"published\": false, \"failed_rules\": %s}",
 								 rows, failed));
 	}
-	(void) dmesh_spi_exec("UPDATE dmesh.schedule SET last_refresh_at = now() WHERE product_id = $1",
-						  &args, SPI_OK_UPDATE);
-
 	/* what outlives SPI */
 	failed = MemoryContextStrdup(callercxt, failed);
 	relation_out = MemoryContextStrdup(callercxt, errors == 0 ? dmesh_qualified_relname(relid) :
