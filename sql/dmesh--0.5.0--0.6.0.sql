@@ -158,3 +158,34 @@ AS 'MODULE_PATHNAME', 'dmesh_refresh_product'
 LANGUAGE C;
 COMMENT ON FUNCTION @extschema@.refresh_product(text) IS
   'Refreshes a materialized product now, write-audit-publish: builds the new data beside the published data, checks every rule of the contract on it, and swaps it in only if no error rule failed; else keeps the published data, keeps the build as <product>_failed and opens a quality incident. Managers of the product only.';
+
+CREATE FUNCTION @extschema@._refresh_cleanup()
+RETURNS integer
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    r record;
+    dropped integer := 0;
+BEGIN
+    FOR r IN
+        SELECT c.oid::regclass AS rel
+          FROM @extschema@.data_product p
+          JOIN pg_class d ON d.oid = p.source_relation
+          JOIN pg_class c ON c.relnamespace = d.relnamespace AND c.relkind = 'r'
+         WHERE p.materialize_query IS NOT NULL
+           AND (c.relname LIKE d.relname || '\_old\_%'
+                OR (c.relname = d.relname || '_failed'
+                    AND NOT EXISTS (SELECT FROM @extschema@.incident i
+                                     WHERE i.product_id = p.product_id AND i.kind = 'quality'
+                                       AND i.resolved_at IS NULL)))
+    LOOP
+        EXECUTE format('DROP TABLE %s', r.rel);
+        dropped := dropped + 1;
+    END LOOP;
+    RETURN dropped;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._refresh_cleanup() IS
+  'Internal (the worker, after refreshing): drops the data that refreshes replaced (<product>_data_old_<oid>) and failed builds of products whose data is good again, each in the worker''s own transaction so that no reader waits for it. Superusers only.';
+REVOKE ALL ON FUNCTION @extschema@._refresh_cleanup() FROM PUBLIC;

@@ -81,6 +81,12 @@ flush_job(void *arg)
 }
 
 static void
+cleanup_job(void *arg)
+{
+	(void) dmesh_spi_exec("SELECT dmesh._refresh_cleanup()", NULL, SPI_OK_SELECT);
+}
+
+static void
 freshness_job(void *arg)
 {
 	(void) dmesh_spi_exec("SELECT dmesh._watch_freshness()", NULL, SPI_OK_SELECT);
@@ -286,6 +292,7 @@ dmesh_jobs_round(void)
 		}
 	}
 	due.jobs = NIL;
+	(void) run_job("drop replaced data", cleanup_job, NULL);
 
 	(void) run_job("find due checks", due_checks, &due);
 	foreach(lc, due.jobs)

@@ -7,32 +7,34 @@
  * table of its own ("<product>_data" in the domain's schema, owned by the
  * product's owner), which is its source; its published views read it.
  * dmesh.refresh_product(product):
- *   write:   builds a new heap beside the table (as CLUSTER and REFRESH
- *            MATERIALIZED VIEW do) and fills it with the product's query,
- *            as the product's owner, while readers go on (the table is
- *            locked against writers and other refreshes only);
- *   audit:   evaluates every rule of the active contract on the new heap in
+ *   write:   builds a new table beside the published one ("<product>_data_new",
+ *            made with CREATE TABLE AS, so its lineage is recorded) and
+ *            fills it with the product's query, as the product's owner,
+ *            while readers go on (writers and other refreshes wait);
+ *   audit:   evaluates every rule of the active contract on the new rows in
  *            one pass (check.c);
- *   publish: only if no rule of severity error failed, swaps the new heap's
- *            files into the table under a short exclusive lock, so readers
- *            see the old rows or the new ones, never a mix; the table keeps
- *            its oid, so views, privileges, filters and masks are unchanged.
+ *   publish: only if no rule of severity error failed, makes the new table
+ *            the product's source and rewrites its views to read it: each
+ *            view's rewrite waits for its running readers, which finish on
+ *            the old rows, and readers after it see all the new ones, never
+ *            a mix.  Views keep their grants; filters and masks are written
+ *            anew from the agreements.  The old table is renamed
+ *            "<product>_data_old_<oid>" and dropped later by
+ *            dmesh._refresh_cleanup (the worker runs it after refreshing),
+ *            in a transaction of its own, so the publishing commit has no
+ *            storage to drop while readers wait.
  * When a rule fails, the published data stays as it was, the build is kept
- * as "<product>_failed" (readable by the owner only) until the next
- * refresh, and a quality incident is opened; a good refresh resolves it.
+ * as "<product>_data_failed" (readable by the owner only) until a good
+ * refresh (dmesh._refresh_cleanup drops it then) or the next failed one,
+ * and a quality incident is opened; a good refresh resolves it.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
-#include "access/multixact.h"
-#include "access/relation.h"
-#include "access/table.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
-#include "commands/cluster.h"
-#include "commands/tablecmds.h"
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -40,8 +42,6 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
-#include "utils/rel.h"
-#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
 #include "dmesh.h"
@@ -62,6 +62,13 @@ materialize_query(const DmeshProduct *product)
 	return dmesh_spi_text(0, 1);
 }
 
+static void
+drop_if_exists(const char *nsp, const char *name)
+{
+	if (OidIsValid(get_relname_relid(name, get_namespace_oid(nsp, false))))
+		dmesh_spi_utility(psprintf("DROP TABLE %s.%s", quote_identifier(nsp), quote_identifier(name)));
+}
+
 Datum
 dmesh_refresh_product(PG_FUNCTION_ARGS)
 {
@@ -79,11 +86,10 @@ dmesh_refresh_product(PG_FUNCTION_ARGS)
 	char	   *failed = NULL;
 	Oid			relid;
 	Oid			build;
-	Oid			old_failed;
-	Relation	rel;
-	Oid			tablespace;
-	Oid			relam;
-	char		persistence;
+	char	   *data_name;
+	char	   *nsp;
+	char	   *new_name;
+	char	   *old_name;
 	int64		rows;
 	int64		checked = 0;
 	int			errors;
@@ -107,22 +113,28 @@ dmesh_refresh_product(PG_FUNCTION_ARGS)
 				 errhint("Create it from a query with materialize => true.")));
 	relid = product.source_relid;
 
-	/* The last failed build goes with this refresh. */
-	failed_name = psprintf("%s_failed", get_rel_name(relid));
-	old_failed = get_relname_relid(failed_name, get_rel_namespace(relid));
-	if (OidIsValid(old_failed))
-		dmesh_spi_utility(psprintf("DROP TABLE %s", dmesh_qualified_relname(old_failed)));
+	data_name = get_rel_name(relid);
+	nsp = get_namespace_name(get_rel_namespace(relid));
+	failed_name = psprintf("%s_failed", data_name);
+	new_name = psprintf("%s_new", data_name);
+	old_name = psprintf("%s_old_%u", data_name, relid);
 
-	/* Write: a new heap beside the published data; readers go on. */
+	/*
+	 * A build left by a refresh that did not finish.  (The data earlier
+	 * refreshes replaced are dropped by dmesh._refresh_cleanup, in a
+	 * transaction of their own: dropping storage here would make readers
+	 * wait for it at the commit that publishes.)
+	 */
 	LockRelationOid(relid, ExclusiveLock);
-	rel = table_open(relid, NoLock);
-	tablespace = rel->rd_rel->reltablespace;
-	relam = rel->rd_rel->relam;
-	persistence = rel->rd_rel->relpersistence;
-	table_close(rel, NoLock);
-	build = make_new_heap(relid, tablespace, relam, persistence, ExclusiveLock);
-	CommandCounterIncrement();
+	drop_if_exists(nsp, new_name);
 
+	/* Write: a new table beside the published one; readers go on. */
+	dmesh_spi_utility(psprintf("CREATE TABLE %s.%s AS %s WITH NO DATA", quote_identifier(nsp),
+							   quote_identifier(new_name), query));
+	dmesh_spi_utility(psprintf("ALTER TABLE %s.%s OWNER TO %s", quote_identifier(nsp),
+							   quote_identifier(new_name),
+							   quote_identifier(dmesh_role_name(product.owner))));
+	build = get_relname_relid(new_name, get_rel_namespace(relid));
 	dmesh_enter_as_role(&owner_section, product.owner);
 	rows = (int64) dmesh_spi_exec(psprintf("INSERT INTO %s SELECT * FROM (%s) q",
 										   dmesh_qualified_relname(build), query),
@@ -142,6 +154,7 @@ dmesh_refresh_product(PG_FUNCTION_ARGS)
 	if (errors == 0)
 	{
 		TimestampTz swap_start;
+		DmeshArgs	src;
 
 		(void) dmesh_spi_exec("SELECT dmesh._incident($1, 'quality', false, '{}')",
 							  &args, SPI_OK_SELECT);
@@ -150,22 +163,36 @@ dmesh_refresh_product(PG_FUNCTION_ARGS)
 						psprintf("{\"rows\": " INT64_FORMAT ", \"published\": true}", rows));
 
 		/*
-		 * Publish, last, so that readers wait only for the swap (and the
-		 * commit): the new heap's files become the table's.
+		 * Publish, last: the product's views read the new table from now
+		 * on (each view rewritten waits for its running readers, which
+		 * finish on the old rows).  The old table is only renamed; its
+		 * storage is dropped by the next refresh, so this commit has
+		 * nothing heavy to do while readers wait.
 		 */
 		swap_start = GetCurrentTimestamp();
-		LockRelationOid(relid, AccessExclusiveLock);
-		finish_heap_swap(relid, build, false, false, true, true,
-						 RecentXmin, ReadNextMultiXactId(), persistence);
+		dmesh_args_init(&src);
+		dmesh_arg_int8(&src, product.id);
+		dmesh_arg_oid(&src, REGCLASSOID, build);
+		(void) dmesh_spi_exec("UPDATE dmesh.data_product SET source_relation = $2, updated_at = now()"
+							  " WHERE product_id = $1", &src, SPI_OK_UPDATE);
+		product.source_relid = build;
+		dmesh_rewrite_ports(&product);
+		dmesh_spi_utility(psprintf("ALTER TABLE %s.%s RENAME TO %s", quote_identifier(nsp),
+								   quote_identifier(data_name), quote_identifier(old_name)));
+		dmesh_spi_utility(psprintf("ALTER TABLE %s.%s RENAME TO %s", quote_identifier(nsp),
+								   quote_identifier(new_name), quote_identifier(data_name)));
+		relid = build;
 		ereport(DEBUG1,
-				(errmsg("refresh of %s: swapped in %.3f ms (waiting for readers included)",
+				(errmsg("refresh of %s: published in %.3f ms (waiting for readers included)",
 						dmesh_product_display(&product),
 						(double) (GetCurrentTimestamp() - swap_start) / 1000.0)));
 	}
 	else
 	{
-		/* Keep the published data; keep the build to look at. */
-		RenameRelationInternal(build, failed_name, true, false);
+		/* Keep the published data; keep the build to look at (the last one). */
+		drop_if_exists(nsp, failed_name);
+		dmesh_spi_utility(psprintf("ALTER TABLE %s.%s RENAME TO %s", quote_identifier(nsp),
+								   quote_identifier(new_name), quote_identifier(failed_name)));
 		(void) dmesh_spi_exec("SELECT dmesh._incident($1, 'quality', true,"
 							  "       jsonb_build_object('failed_rules', $2::jsonb, 'build_rows', $3,"
 							  "                          'refresh', 'not published'))",
@@ -175,12 +202,12 @@ dmesh_refresh_product(PG_FUNCTION_ARGS)
 						psprintf("{\"rows\": " INT64_FORMAT ", \"published\": false, \"failed_rules\": %s}",
 								 rows, failed));
 	}
+
 	/* what outlives SPI */
 	failed = MemoryContextStrdup(callercxt, failed);
-	relation_out = MemoryContextStrdup(callercxt, errors == 0 ? dmesh_qualified_relname(relid) :
-									   psprintf("%s.%s",
-												quote_identifier(get_namespace_name(get_rel_namespace(relid))),
-												quote_identifier(failed_name)));
+	relation_out = MemoryContextStrdup(callercxt,
+									   psprintf("%s.%s", quote_identifier(nsp),
+												quote_identifier(errors == 0 ? data_name : failed_name)));
 	dmesh_end_call(&section);
 
 	values[0] = BoolGetDatum(errors == 0);

@@ -1,10 +1,10 @@
 -- Materialized products and write-audit-publish refresh: a product made
 -- from a query with materialize => true keeps its rows in a table of its
 -- own; dmesh.refresh_product builds new rows beside it, checks every rule
--- of the contract on them, and swaps them in only if no error rule
--- failed.  Otherwise consumers keep the last good rows, the build is kept
--- as <product>_data_failed (owner only) until the next refresh, and a
--- quality incident is opened; a good refresh resolves it.
+-- of the contract on them, and publishes them (the product's views read
+-- the new table) only if no error rule failed.  Otherwise consumers keep
+-- the last good rows, the build is kept as <product>_data_failed (owner
+-- only), and a quality incident is opened; a good refresh resolves it.
 CREATE ROLE rf_team NOLOGIN;
 CREATE ROLE rf_reader NOLOGIN;
 SELECT dmesh.create_domain('refresh', 'rf_team') > 0 AS created;
@@ -55,14 +55,23 @@ SET ROLE rf_reader;
 SELECT count(*) FROM dmesh_refresh.big_v1;
 SELECT count(*) FROM dmesh_refresh.big_data_failed;
 RESET ROLE;
--- Good data again: published, the incident resolved, the failed build gone.
+-- Good data again: published, the incident resolved.
 SET ROLE rf_team;
 DELETE FROM rf_src.orders WHERE id = 8;
 SELECT published, rows, failed_rules FROM dmesh.refresh_product('refresh.big');
 RESET ROLE;
 SELECT kind, occurrences, resolved_at IS NULL AS open
   FROM dmesh.incident i JOIN dmesh.data_product p USING (product_id) WHERE p.name = 'big' AND p.domain_id = (SELECT domain_id FROM dmesh.domain WHERE name = 'refresh');
+-- What refreshes replaced waits for dmesh._refresh_cleanup (the worker runs
+-- it in a transaction of its own, so that no reader waits for the drop).
+SELECT count(*) AS replaced_tables FROM pg_class
+ WHERE relnamespace = 'dmesh_refresh'::regnamespace AND relname LIKE 'big\_data\_old\_%';
+SELECT dmesh._refresh_cleanup() AS dropped;
+SELECT count(*) AS replaced_tables FROM pg_class
+ WHERE relnamespace = 'dmesh_refresh'::regnamespace AND relname LIKE 'big\_data\_old\_%';
 SELECT to_regclass('dmesh_refresh.big_data_failed') AS failed_build;
+SELECT source_relation FROM dmesh.data_product WHERE name = 'big'
+   AND domain_id = (SELECT domain_id FROM dmesh.domain WHERE name = 'refresh');
 SELECT action, details - 'failed_rules' AS details FROM dmesh.event_log
  WHERE object_identity = 'refresh.big' AND action LIKE 'refresh%' ORDER BY event_id;
 

@@ -56,6 +56,7 @@ t() { psql -X -At -d bench -c '\\timing on' -c \"\$1\" | sed -n 's/^Time: \\([0-
 t 'REFRESH MATERIALIZED VIEW sales_mv' >/dev/null; t \"SELECT dmesh.refresh_product('bench.sales')\" >/dev/null
 ratios=(); mvs=(); waps=()
 for r in \$(seq $rounds); do
+  psql -X -q -d bench -c 'SELECT dmesh._refresh_cleanup()' >/dev/null
   if [ \$((r % 2)) -eq 1 ]; then
     mv=\$(t 'REFRESH MATERIALIZED VIEW sales_mv'); wap=\$(t \"SELECT dmesh.refresh_product('bench.sales')\")
   else
@@ -77,10 +78,11 @@ pid=\$!
 sleep 1
 for i in 1 2 3; do
   psql -X -q -d bench -c 'SET client_min_messages = debug1' -c \"SELECT dmesh.refresh_product('bench.sales')\" 2>&1 >/dev/null |
-    sed -n 's/.*swapped in \([0-9.]*\) ms.*/\1/p' >> swaps
+    sed -n 's/.*published in \([0-9.]*\) ms.*/\1/p' >> swaps
+  psql -X -q -d bench -c 'SELECT dmesh._refresh_cleanup()' >/dev/null    # as the worker does
 done
 wait \$pid
-echo \"swap (lock wait and file swap, before commit): \$(sort -g swaps | tr '\\n' ' ')ms\"
+echo \"publish (views rewritten, tables renamed, before commit): \$(sort -g swaps | tr '\\n' ' ')ms\"
 busy_max=\$(cat busy.* | awk '{ if (\$3 > m) m = \$3 } END { printf \"%.1f\", m / 1000 }')
 busy_n=\$(cat busy.* | wc -l)
 busy_slow=\$(cat busy.* | awk '\$3 > 10000' | wc -l)
