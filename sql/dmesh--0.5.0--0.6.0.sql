@@ -189,3 +189,67 @@ $$;
 COMMENT ON FUNCTION @extschema@._refresh_cleanup() IS
   'Internal (the worker, after refreshing): drops the data that refreshes replaced (<product>_data_old_<oid>) and failed builds of products whose data is good again, each in the worker''s own transaction so that no reader waits for it. Superusers only.';
 REVOKE ALL ON FUNCTION @extschema@._refresh_cleanup() FROM PUBLIC;
+
+-------------------------------------------------------------------------------
+-- Discovery: incidents
+-------------------------------------------------------------------------------
+
+CREATE OR REPLACE VIEW @extschema@.marketplace AS
+SELECT d.name                AS domain,
+       p.name                AS product,
+       p.description,
+       p.owner,
+       CASE WHEN port.status OPERATOR(pg_catalog.=) 'deprecated' THEN 'deprecated'
+            ELSE p.status END AS status,
+       p.tags,
+       port.version,
+       cols.columns,
+       c.oid::pg_catalog.regclass AS relation,
+       p.deprecation_reason,
+       p.sunset,
+       p.created_at,
+       p.updated_at,
+       p.published_at,
+       port.major,
+       k.status              AS contract_status,
+       k.document            AS contract,
+       qr.score              AS quality_score,
+       qr.finished_at        AS quality_checked_at,
+       COALESCE(u.consumers, 0) AS consumers_30d,
+       COALESCE(u.reads, 0)     AS reads_30d,
+       (SELECT pg_catalog.count(*) FROM @extschema@.incident i
+         WHERE i.product_id OPERATOR(pg_catalog.=) p.product_id AND i.resolved_at IS NULL) AS open_incidents
+  FROM @extschema@.data_product p
+  JOIN @extschema@.domain d ON d.domain_id OPERATOR(pg_catalog.=) p.domain_id
+  JOIN @extschema@.output_port port
+    ON port.product_id OPERATOR(pg_catalog.=) p.product_id
+   AND port.status OPERATOR(pg_catalog.<>) 'retired'
+  LEFT JOIN @extschema@.contract k
+    ON k.product_id OPERATOR(pg_catalog.=) p.product_id
+   AND k.version OPERATOR(pg_catalog.=) port.version
+  LEFT JOIN pg_catalog.pg_namespace n ON n.nspname OPERATOR(pg_catalog.=) d.schema_name
+  LEFT JOIN pg_catalog.pg_class c
+    ON c.relnamespace OPERATOR(pg_catalog.=) n.oid
+   AND c.relname OPERATOR(pg_catalog.=) port.relation_name
+  LEFT JOIN LATERAL (
+        SELECT pg_catalog.jsonb_agg(
+                   pg_catalog.jsonb_build_object(
+                       'name', a.attname,
+                       'type', pg_catalog.format_type(a.atttypid, a.atttypmod),
+                       'description', pg_catalog.col_description(a.attrelid, a.attnum))
+                   ORDER BY a.attnum) AS columns
+          FROM pg_catalog.pg_attribute a
+         WHERE a.attrelid OPERATOR(pg_catalog.=) c.oid
+           AND a.attnum OPERATOR(pg_catalog.>) 0
+           AND NOT a.attisdropped) cols ON true
+  LEFT JOIN LATERAL (
+        SELECT q.score, q.finished_at FROM @extschema@.quality_run q
+         WHERE q.product_id OPERATOR(pg_catalog.=) p.product_id
+         ORDER BY q.run_id DESC LIMIT 1) qr ON true
+  LEFT JOIN LATERAL (
+        SELECT pg_catalog.count(DISTINCT ud.consumer) AS consumers, pg_catalog.sum(ud.queries)::bigint AS reads
+          FROM @extschema@.usage_daily ud
+         WHERE ud.product_id OPERATOR(pg_catalog.=) p.product_id
+           AND ud.day OPERATOR(pg_catalog.>) (CURRENT_DATE OPERATOR(pg_catalog.-) 30)) u ON true
+ WHERE p.status OPERATOR(pg_catalog.=) ANY (ARRAY['published', 'deprecated']);
+COMMENT ON COLUMN @extschema@.marketplace.open_incidents IS 'Open incidents of the product (dmesh.incident).';

@@ -48,6 +48,7 @@ SELECT * FROM dmesh.refresh_product('refresh.big');
 SELECT count(*) AS still_last_good, max(amount) FROM dmesh_refresh.big_v1;
 SELECT count(*) AS kept_build, max(amount) FROM dmesh_refresh.big_data_failed;
 RESET ROLE;
+SELECT product, open_incidents FROM dmesh.marketplace WHERE domain = 'refresh';
 SELECT kind, occurrences, resolved_at IS NULL AS open, detail->'failed_rules' AS failed_rules
   FROM dmesh.incident i JOIN dmesh.data_product p USING (product_id) WHERE p.name = 'big' AND p.domain_id = (SELECT domain_id FROM dmesh.domain WHERE name = 'refresh');
 -- Consumers keep their privileges and cannot read the failed build.
