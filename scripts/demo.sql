@@ -226,6 +226,15 @@ SELECT dmesh.flush_usage();
 SELECT product, consumer, queries, rows, columns FROM dmesh.usage ORDER BY 1, 2;
 \echo '== impact of changing sales.orders.amount, before doing it'
 SELECT kind, name, affected_columns, reads FROM dmesh.impact('sales.orders', ARRAY['amount']);
+\echo '== a materialized product, refreshed write-audit-publish (the worker does it every refresh)'
+SET ROLE sam;
+\o /dev/null
+SELECT dmesh.create_data_product('sales', 'big_orders', 'SELECT order_id, amount FROM sales.orders WHERE amount > 400', 'Orders above 400',
+       materialize => true, refresh => '1 hour');
+SELECT dmesh.publish_data_product('sales.big_orders');
+\o
+SELECT published, rows, failed_rules FROM dmesh.refresh_product('sales.big_orders');
+RESET ROLE;
 \echo '== health of every product'
 SELECT domain, product, lifecycle, quality_score, contract_findings, reads_7d, open_incidents, status
   FROM dmesh.product_health ORDER BY 1, 2;
