@@ -253,3 +253,32 @@ SELECT d.name                AS domain,
            AND ud.day OPERATOR(pg_catalog.>) (CURRENT_DATE OPERATOR(pg_catalog.-) 30)) u ON true
  WHERE p.status OPERATOR(pg_catalog.=) ANY (ARRAY['published', 'deprecated']);
 COMMENT ON COLUMN @extschema@.marketplace.open_incidents IS 'Open incidents of the product (dmesh.incident).';
+
+CREATE FUNCTION @extschema@._watch_contracts()
+RETURNS integer
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    r record;
+    findings bigint;
+    watched integer := 0;
+BEGIN
+    FOR r IN
+        SELECT p.product_id, d.name || '.' || p.name AS ref
+          FROM @extschema@.data_product p JOIN @extschema@.domain d ON d.domain_id = p.domain_id
+         WHERE p.status IN ('published', 'deprecated')
+    LOOP
+        findings := @extschema@._contract_findings(r.ref);
+        CONTINUE WHEN findings IS NULL;     -- cannot be checked: leave it as it is
+        PERFORM @extschema@._incident(r.product_id, 'contract_breach', findings > 0,
+            (SELECT jsonb_build_object('findings', coalesce(jsonb_agg(to_jsonb(c)), '[]'))
+               FROM @extschema@.contract_check(r.ref) c));
+        watched := watched + 1;
+    END LOOP;
+    RETURN watched;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._watch_contracts() IS
+  'Internal (the worker): for every live product, opens or repeats a contract_breach incident while its source departs from its active contract (dmesh.contract_check; possible when its gate is warn or event triggers were off), resolves it when they agree again. Returns the number of products watched.';
+REVOKE ALL ON FUNCTION @extschema@._watch_contracts() FROM PUBLIC;

@@ -11,7 +11,10 @@
  *      each in its own transaction: failed error rules open (or repeat)
  *      a quality incident, a passing check resolves it;
  *   3. watch freshness (dmesh._watch_freshness): data older than the SLA
- *      opens a freshness incident, fresh data resolves it.
+ *      opens a freshness incident, fresh data resolves it;
+ *   4. watch contracts (dmesh._watch_contracts): a live product whose
+ *      source departs from its contract has a contract_breach incident
+ *      until they agree again.
  * A job that fails is rolled back and recorded in dmesh.schedule
  * (failures, last_error) and tried again after a backoff that doubles
  * with each failure (at most an hour); the round goes on.  The round
@@ -84,6 +87,12 @@ static void
 cleanup_job(void *arg)
 {
 	(void) dmesh_spi_exec("SELECT dmesh._refresh_cleanup()", NULL, SPI_OK_SELECT);
+}
+
+static void
+contracts_job(void *arg)
+{
+	(void) dmesh_spi_exec("SELECT dmesh._watch_contracts()", NULL, SPI_OK_SELECT);
 }
 
 static void
@@ -310,6 +319,7 @@ dmesh_jobs_round(void)
 	}
 
 	(void) run_job("watch freshness", freshness_job, NULL);
+	(void) run_job("watch contracts", contracts_job, NULL);
 	(void) run_job("find the next due job", next_due, &next);
 
 	MemoryContextSwitchTo(old);

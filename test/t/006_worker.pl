@@ -101,6 +101,24 @@ ok( $node->poll_query_until('postgres',
         q{SELECT count(*) = 0 FROM dmesh.incident WHERE kind = 'freshness' AND resolved_at IS NULL}),
     'fresh data resolves it');
 
+# A source that departs from its contract (gate set to warn) has a
+# contract_breach incident until they agree again.
+$node->safe_psql('postgres', q{
+    SELECT dmesh.set_contract_gate('sales.orders', 'warn');
+    SET client_min_messages = error;
+    ALTER TABLE public.orders RENAME COLUMN amount TO amount_eur;
+});
+ok( $node->poll_query_until('postgres',
+        q{SELECT count(*) = 1 FROM dmesh.incident WHERE kind = 'contract_breach' AND resolved_at IS NULL}),
+    'a departure from the contract opens a contract_breach incident');
+$node->safe_psql('postgres', q{
+    ALTER TABLE public.orders RENAME COLUMN amount_eur TO amount;
+    SELECT dmesh.set_contract_gate('sales.orders', 'enforce');
+});
+ok( $node->poll_query_until('postgres',
+        q{SELECT count(*) = 0 FROM dmesh.incident WHERE kind = 'contract_breach' AND resolved_at IS NULL}),
+    'agreeing again resolves it');
+
 # NOTIFY on open and resolve.
 my ($rc, $out, $err) = $node->psql('postgres', q{
     LISTEN dmesh_incident;
