@@ -127,6 +127,8 @@ static bool
 start_worker(LaunchedWorker *lw)
 {
 	BackgroundWorker worker;
+	MemoryContext old;
+	bool		registered;
 
 	memset(&worker, 0, sizeof(worker));
 	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
@@ -141,7 +143,11 @@ start_worker(LaunchedWorker *lw)
 	worker.bgw_main_arg = Int32GetDatum(lw->attempts);
 	worker.bgw_notify_pid = MyProcPid;
 	lw->attempts++;
-	if (!RegisterDynamicBackgroundWorker(&worker, &lw->handle))
+	/* the handle lives as long as the launcher, not its round */
+	old = MemoryContextSwitchTo(TopMemoryContext);
+	registered = RegisterDynamicBackgroundWorker(&worker, &lw->handle);
+	MemoryContextSwitchTo(old);
+	if (!registered)
 	{
 		lw->handle = NULL;
 		return false;
@@ -153,7 +159,10 @@ static void
 stop_worker(LaunchedWorker *lw)
 {
 	if (lw->handle != NULL)
+	{
 		TerminateBackgroundWorker(lw->handle);
+		pfree(lw->handle);
+	}
 	lw->handle = NULL;
 }
 
@@ -228,6 +237,7 @@ launcher_round(void)
 		if (lw->handle != NULL)
 		{
 			/* it stopped: try again later, later each time (at most 5 minutes) */
+			pfree(lw->handle);
 			lw->handle = NULL;
 			lw->retry_at = TimestampTzPlusMilliseconds(now, 1000L * Min(5 << Min(lw->attempts, 6), 300));
 		}
@@ -241,20 +251,29 @@ launcher_round(void)
 void
 dmesh_launcher_main(Datum arg)
 {
+	MemoryContext round;
+
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, SignalHandlerForShutdownRequest);
 	BackgroundWorkerUnblockSignals();
 	/* no database: shared catalogs only, and a line in pg_stat_activity */
 	BackgroundWorkerInitializeConnection(NULL, NULL, 0);
+	round = AllocSetContextCreate(TopMemoryContext, "dmesh launcher round", ALLOCSET_DEFAULT_SIZES);
 
 	while (!ShutdownRequestPending)
 	{
+		MemoryContext old;
+
 		if (ConfigReloadPending)
 		{
 			ConfigReloadPending = false;
 			ProcessConfigFile(PGC_SIGHUP);
 		}
+		/* what a round allocates (the parsed list) goes with it */
+		old = MemoryContextSwitchTo(round);
 		launcher_round();
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(round);
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 						 1000L * Min(dmesh_naptime, 5), PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
