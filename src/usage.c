@@ -301,7 +301,9 @@ note_statement(QueryDesc *queryDesc)
 static void
 usage_ExecutorEnd(QueryDesc *queryDesc)
 {
-	if (dmesh_track_usage && queryDesc->plannedstmt != NULL && !IsParallelWorker())
+	/* not EXPLAIN without ANALYZE: nothing was read */
+	if (dmesh_track_usage && queryDesc->plannedstmt != NULL && !IsParallelWorker() &&
+		queryDesc->estate != NULL && !(queryDesc->estate->es_top_eflags & EXEC_FLAG_EXPLAIN_ONLY))
 		note_statement(queryDesc);
 	if (prev_ExecutorEnd)
 		prev_ExecutorEnd(queryDesc);

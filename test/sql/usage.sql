@@ -35,10 +35,12 @@ BEGIN;
 SELECT note FROM dmesh_usage.orders_v1 WHERE id = 3;
 ROLLBACK;
 RESET ROLE;
--- Not counted: reads of the source by its owner, and while tracking is off.
+-- Not counted: reads of the source by its owner, EXPLAIN without ANALYZE,
+-- and reads while tracking is off.
 SET ROLE use_team;
 SELECT count(*) FROM use_src.orders;
 RESET ROLE;
+EXPLAIN (COSTS OFF) SELECT count(*) FROM dmesh_usage.orders_v1;
 SET dmesh.track_usage = off;
 SET ROLE use_ana;
 SELECT count(*) FROM dmesh_usage.orders_v1;
