@@ -22,10 +22,8 @@
  */
 #include "postgres.h"
 
-#include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/relation.h"
-#include "access/table.h"
 #include "catalog/index.h"
 #include "catalog/namespace.h"
 #include "catalog/objectaddress.h"
@@ -39,7 +37,6 @@
 #include "tcop/cmdtag.h"
 #include "tcop/tcopprot.h"
 #include "utils/builtins.h"
-#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 
@@ -88,34 +85,10 @@ PG_FUNCTION_INFO_V1(dmesh_audit_drop);
 static bool
 is_product_relation(Oid relid)
 {
-	char	   *nspname;
-	Oid			nsp;
-	Oid			tableid;
-	Oid			indexid;
-	Relation	rel;
-	ScanKeyData key;
-	SysScanDesc scan;
-	bool		found;
-
-	if (!OidIsValid(relid))
-		return false;
-	nspname = get_namespace_name(get_rel_namespace(relid));
-	if (nspname != NULL && strncmp(nspname, DMESH_DOMAIN_SCHEMA_PREFIX,
-								   strlen(DMESH_DOMAIN_SCHEMA_PREFIX)) == 0)
-		return true;
-	nsp = get_namespace_oid("dmesh", true);
-	tableid = OidIsValid(nsp) ? get_relname_relid("data_product", nsp) : InvalidOid;
-	indexid = OidIsValid(nsp) ? get_relname_relid("data_product_source_relation_idx", nsp) : InvalidOid;
-	if (!OidIsValid(tableid) || !OidIsValid(indexid))
-		return false;
-	rel = table_open(tableid, AccessShareLock);
-	ScanKeyInit(&key, get_attnum(tableid, "source_relation"), BTEqualStrategyNumber, F_OIDEQ,
-				ObjectIdGetDatum(relid));
-	scan = systable_beginscan(rel, indexid, true, NULL, 1, &key);
-	found = HeapTupleIsValid(systable_getnext(scan));
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
-	return found;
+	return OidIsValid(relid) &&
+		(dmesh_in_domain_schema(relid) ||
+		 dmesh_catalog_has_oid("data_product", "data_product_source_relation_idx",
+							   "source_relation", relid));
 }
 
 static Oid

@@ -58,6 +58,12 @@ extern void dmesh_pin_search_path(DmeshSection *section);
 extern void dmesh_leave(DmeshSection *section);
 extern char *dmesh_role_name(Oid role);
 
+/* ---------- probe.c ---------- */
+
+extern bool dmesh_in_domain_schema(Oid relid);
+extern bool dmesh_catalog_has_oid(const char *table, const char *index,
+								  const char *column, Oid value);
+
 /* ---------- names.c ---------- */
 
 typedef struct DmeshProductRef
@@ -67,6 +73,7 @@ typedef struct DmeshProductRef
 } DmeshProductRef;
 
 extern char *dmesh_text_arg(FunctionCallInfo fcinfo, int argno, const char *what);
+extern Interval *dmesh_interval_arg(FunctionCallInfo fcinfo, int argno, const char *what);
 extern void dmesh_check_name(const char *name, const char *kind);
 extern DmeshProductRef dmesh_parse_product_ref(const char *ref);
 extern char *dmesh_product_ident(const char *domain, const char *product);

@@ -132,7 +132,6 @@ gate_query(SPIPlanPtr *slot, const char *sql, int nargs, Oid *argtypes, Datum *v
 static bool
 relation_watched(Oid relid)
 {
-	char	   *nspname = get_namespace_name(get_rel_namespace(relid));
 	Oid			extschema = get_namespace_oid("dmesh", false);	/* not relocatable */
 	Oid			tableid = get_relname_relid("data_product", extschema);
 	Oid			indexid = get_relname_relid("data_product_source_relation_idx", extschema);
@@ -144,8 +143,7 @@ relation_watched(Oid relid)
 	AttrNumber	status_att;
 	bool		watched = false;
 
-	if (nspname != NULL && strncmp(nspname, DMESH_DOMAIN_SCHEMA_PREFIX,
-								   strlen(DMESH_DOMAIN_SCHEMA_PREFIX)) == 0)
+	if (dmesh_in_domain_schema(relid))
 		return true;
 	if (!OidIsValid(tableid) || !OidIsValid(indexid))
 		return true;			/* cannot tell: take the general path */

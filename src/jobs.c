@@ -77,40 +77,23 @@ run_job(const char *what, JobFn fn, void *arg)
 	return message;
 }
 
+/* A job that is one SQL statement; arg is the statement. */
 static void
-flush_job(void *arg)
+sql_job(void *arg)
 {
-	(void) dmesh_spi_exec("SELECT dmesh.flush_usage()", NULL, SPI_OK_SELECT);
+	(void) dmesh_spi_exec((const char *) arg, NULL, SPI_OK_SELECT);
 }
 
-static void
-cleanup_job(void *arg)
-{
-	(void) dmesh_spi_exec("SELECT dmesh._refresh_cleanup()", NULL, SPI_OK_SELECT);
-}
-
-static void
-contracts_job(void *arg)
-{
-	(void) dmesh_spi_exec("SELECT dmesh._watch_contracts()", NULL, SPI_OK_SELECT);
-}
-
-static void
-freshness_job(void *arg)
-{
-	(void) dmesh_spi_exec("SELECT dmesh._watch_freshness()", NULL, SPI_OK_SELECT);
-}
-
-typedef struct CheckJob
+typedef struct ProductJob
 {
 	int64		product_id;
 	char	   *product;
-} CheckJob;
+} ProductJob;
 
 static void
 check_job(void *arg)
 {
-	CheckJob   *job = arg;
+	ProductJob   *job = arg;
 	DmeshArgs	args;
 
 	dmesh_args_init(&args);
@@ -153,28 +136,24 @@ record_failure(void *arg)
 						  " WHERE product_id = $1", &args, SPI_OK_UPDATE);
 }
 
-typedef struct DueChecks
+/* The products due for a job: sql returns (product_id, domain.product). */
+typedef struct DueJobs
 {
+	const char *sql;
 	List	   *jobs;
 	MemoryContext cxt;
-} DueChecks;
+} DueJobs;
 
 static void
-due_checks(void *arg)
+find_due(void *arg)
 {
-	DueChecks  *due = arg;
+	DueJobs    *due = arg;
 
-	(void) dmesh_spi_exec("SELECT s.product_id, d.name || '.' || p.name"
-						  "  FROM dmesh.schedule s"
-						  "  JOIN dmesh.data_product p ON p.product_id = s.product_id"
-						  "  JOIN dmesh.domain d ON d.domain_id = p.domain_id"
-						  " WHERE s.check_every IS NOT NULL AND p.status <> 'retired'"
-						  "   AND coalesce(s.next_check_at, '-infinity') <= now()"
-						  " ORDER BY s.next_check_at NULLS FIRST", NULL, SPI_OK_SELECT);
+	(void) dmesh_spi_exec(due->sql, NULL, SPI_OK_SELECT);
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
 		MemoryContext old = MemoryContextSwitchTo(due->cxt);
-		CheckJob   *job = palloc(sizeof(CheckJob));
+		ProductJob   *job = palloc(sizeof(ProductJob));
 
 		job->product_id = dmesh_spi_int8(i, 1);
 		job->product = pstrdup(dmesh_spi_text(i, 2));
@@ -183,10 +162,56 @@ due_checks(void *arg)
 	}
 }
 
+#define DUE_CHECKS \
+	"SELECT s.product_id, d.name || '.' || p.name" \
+	"  FROM dmesh.schedule s" \
+	"  JOIN dmesh.data_product p ON p.product_id = s.product_id" \
+	"  JOIN dmesh.domain d ON d.domain_id = p.domain_id" \
+	" WHERE s.check_every IS NOT NULL AND p.status <> 'retired'" \
+	"   AND coalesce(s.next_check_at, '-infinity') <= now()" \
+	" ORDER BY s.next_check_at NULLS FIRST"
+
+#define DUE_REFRESHES \
+	"SELECT s.product_id, d.name || '.' || p.name" \
+	"  FROM dmesh.schedule s" \
+	"  JOIN dmesh.data_product p ON p.product_id = s.product_id" \
+	"  JOIN dmesh.domain d ON d.domain_id = p.domain_id" \
+	" WHERE s.refresh_every IS NOT NULL AND p.status <> 'retired'" \
+	"   AND p.materialize_query IS NOT NULL" \
+	"   AND coalesce(s.next_refresh_at, '-infinity') <= now()" \
+	" ORDER BY s.next_refresh_at NULLS FIRST"
+
+/*
+ * Run job for each product that due_sql finds, each in its own
+ * transaction; a failure is recorded by on_failure in another.
+ */
+static void
+run_due(const char *kind, const char *kinds, const char *due_sql,
+		JobFn job_fn, JobFn on_failure, MemoryContext cxt)
+{
+	DueJobs		due = {due_sql, NIL, cxt};
+	ListCell   *lc;
+
+	(void) run_job(psprintf("find due %s", kinds), find_due, &due);
+	foreach(lc, due.jobs)
+	{
+		ProductJob   *job = lfirst(lc);
+		char	   *message = run_job(psprintf("%s of %s", kind, job->product),
+									  job_fn, job);
+
+		if (message != NULL)
+		{
+			FailedJob	f = {job->product_id, message};
+
+			(void) run_job(psprintf("record a failed %s", kind), on_failure, &f);
+		}
+	}
+}
+
 static void
 refresh_job(void *arg)
 {
-	CheckJob   *job = arg;
+	ProductJob   *job = arg;
 	DmeshArgs	args;
 
 	dmesh_args_init(&args);
@@ -217,31 +242,6 @@ record_refresh_failure(void *arg)
 						  "       next_refresh_at = now() + least(refresh_every * power(2, least(failures, 10))::int,"
 						  "                                       interval '1 hour')"
 						  " WHERE product_id = $1", &args, SPI_OK_UPDATE);
-}
-
-static void
-due_refreshes(void *arg)
-{
-	DueChecks  *due = arg;
-
-	(void) dmesh_spi_exec("SELECT s.product_id, d.name || '.' || p.name"
-						  "  FROM dmesh.schedule s"
-						  "  JOIN dmesh.data_product p ON p.product_id = s.product_id"
-						  "  JOIN dmesh.domain d ON d.domain_id = p.domain_id"
-						  " WHERE s.refresh_every IS NOT NULL AND p.status <> 'retired'"
-						  "   AND p.materialize_query IS NOT NULL"
-						  "   AND coalesce(s.next_refresh_at, '-infinity') <= now()"
-						  " ORDER BY s.next_refresh_at NULLS FIRST", NULL, SPI_OK_SELECT);
-	for (uint64 i = 0; i < SPI_processed; i++)
-	{
-		MemoryContext old = MemoryContextSwitchTo(due->cxt);
-		CheckJob   *job = palloc(sizeof(CheckJob));
-
-		job->product_id = dmesh_spi_int8(i, 1);
-		job->product = pstrdup(dmesh_spi_text(i, 2));
-		due->jobs = lappend(due->jobs, job);
-		MemoryContextSwitchTo(old);
-	}
 }
 
 typedef struct NextDue
@@ -280,46 +280,18 @@ dmesh_jobs_round(void)
 	MemoryContext round = AllocSetContextCreate(TopMemoryContext, "dmesh worker round",
 												ALLOCSET_DEFAULT_SIZES);
 	MemoryContext old = MemoryContextSwitchTo(round);
-	DueChecks	due = {NIL, round};
 	NextDue		next = {-1};
-	ListCell   *lc;
 
 	if (dmesh_usage_available)
-		(void) run_job("flush usage", flush_job, NULL);
+		(void) run_job("flush usage", sql_job, "SELECT dmesh.flush_usage()");
 
-	(void) run_job("find due refreshes", due_refreshes, &due);
-	foreach(lc, due.jobs)
-	{
-		CheckJob   *job = lfirst(lc);
-		char	   *message = run_job(psprintf("refresh of %s", job->product), refresh_job, job);
+	run_due("refresh", "refreshes", DUE_REFRESHES, refresh_job, record_refresh_failure, round);
+	(void) run_job("drop replaced data", sql_job, "SELECT dmesh._refresh_cleanup()");
 
-		if (message != NULL)
-		{
-			FailedJob	f = {job->product_id, message};
+	run_due("check", "checks", DUE_CHECKS, check_job, record_failure, round);
 
-			(void) run_job("record a failed refresh", record_refresh_failure, &f);
-		}
-	}
-	due.jobs = NIL;
-	(void) run_job("drop replaced data", cleanup_job, NULL);
-
-	(void) run_job("find due checks", due_checks, &due);
-	foreach(lc, due.jobs)
-	{
-		CheckJob   *job = lfirst(lc);
-		char	   *what = psprintf("check of %s", job->product);
-		char	   *message = run_job(what, check_job, job);
-
-		if (message != NULL)
-		{
-			FailedJob	f = {job->product_id, message};
-
-			(void) run_job("record a failed check", record_failure, &f);
-		}
-	}
-
-	(void) run_job("watch freshness", freshness_job, NULL);
-	(void) run_job("watch contracts", contracts_job, NULL);
+	(void) run_job("watch freshness", sql_job, "SELECT dmesh._watch_freshness()");
+	(void) run_job("watch contracts", sql_job, "SELECT dmesh._watch_contracts()");
 	(void) run_job("find the next due job", next_due, &next);
 
 	MemoryContextSwitchTo(old);

@@ -29,9 +29,7 @@
  */
 #include "postgres.h"
 
-#include "access/genam.h"
 #include "access/htup_details.h"
-#include "access/table.h"
 #include "access/relation.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
@@ -47,7 +45,6 @@
 #include "rewrite/prs2lock.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
-#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 
@@ -374,35 +371,10 @@ record_foreign(Oid relid)
 static bool
 relation_in_lineage(Oid relid)
 {
-	Oid			nsp = get_namespace_oid("dmesh", false);
-	Oid			tableid = get_relname_relid("lineage_edge", nsp);
-	const char *const indexes[] = {"lineage_edge_open_source_idx", "lineage_edge_open_target_idx"};
-	const char *const columns[] = {"source_rel", "target_rel"};
-	bool		found = false;
-	Relation	rel;
-
-	if (!OidIsValid(relid) || !OidIsValid(tableid))
-		return false;
-	rel = table_open(tableid, AccessShareLock);
-	for (int i = 0; i < 2 && !found; i++)
-	{
-		Oid			indexid = get_relname_relid(indexes[i], nsp);
-		ScanKeyData key;
-		SysScanDesc scan;
-
-		if (!OidIsValid(indexid))
-		{
-			found = true;		/* cannot tell: do the work */
-			break;
-		}
-		ScanKeyInit(&key, get_attnum(tableid, columns[i]), BTEqualStrategyNumber, F_OIDEQ,
-					ObjectIdGetDatum(relid));
-		scan = systable_beginscan(rel, indexid, true, NULL, 1, &key);
-		found = HeapTupleIsValid(systable_getnext(scan));
-		systable_endscan(scan);
-	}
-	table_close(rel, AccessShareLock);
-	return found;
+	return dmesh_catalog_has_oid("lineage_edge", "lineage_edge_open_source_idx",
+								 "source_rel", relid) ||
+		dmesh_catalog_has_oid("lineage_edge", "lineage_edge_open_target_idx",
+							  "target_rel", relid);
 }
 
 static void

@@ -26,6 +26,7 @@
 #include "catalog/pg_class.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
+#include "utils/timestamp.h"
 
 #include "dmesh.h"
 
@@ -40,6 +41,26 @@ dmesh_text_arg(FunctionCallInfo fcinfo, int argno, const char *what)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("%s must not be null", what)));
 	return text_to_cstring(PG_GETARG_TEXT_PP(argno));
+}
+
+/*
+ * An optional interval argument that must be positive (every field >= 0,
+ * not all zero), or NULL when it is NULL.
+ */
+Interval *
+dmesh_interval_arg(FunctionCallInfo fcinfo, int argno, const char *what)
+{
+	Interval   *i;
+
+	if (PG_ARGISNULL(argno))
+		return NULL;
+	i = PG_GETARG_INTERVAL_P(argno);
+	if (i->month < 0 || i->day < 0 || i->time < 0 ||
+		(i->month == 0 && i->day == 0 && i->time == 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be a positive interval", what)));
+	return i;
 }
 
 /*

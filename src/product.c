@@ -88,16 +88,12 @@ dmesh_create_data_product(PG_FUNCTION_ARGS)
 	DmeshArgs	args;
 	DmeshJson	details;
 	int64		product_id;
-	Interval   *refresh = PG_NARGS() > 7 && !PG_ARGISNULL(7) ? PG_GETARG_INTERVAL_P(7) : NULL;
+	Interval   *refresh;
 	bool		materialize = PG_NARGS() > 8 && !PG_ARGISNULL(8) && PG_GETARG_BOOL(8);
 	char	   *materialized_query = NULL;
 
 	dmesh_check_name(name, "data product");
-	if (refresh != NULL && (refresh->month < 0 || refresh->day < 0 || refresh->time < 0 ||
-							(refresh->month == 0 && refresh->day == 0 && refresh->time == 0)))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("refresh must be a positive interval")));
+	refresh = PG_NARGS() > 7 ? dmesh_interval_arg(fcinfo, 7, "refresh") : NULL;
 	tags_json = check_tags(tags);
 	display = dmesh_product_ident(domain_name, name);
 	if (PG_NARGS() > 6 && !PG_ARGISNULL(6))

@@ -35,21 +35,6 @@ quote_json_interval(Datum interval)
 	return buf.data;
 }
 
-static void
-require_positive(FunctionCallInfo fcinfo, int argno, const char *what)
-{
-	Interval   *i;
-
-	if (PG_ARGISNULL(argno))
-		return;
-	i = PG_GETARG_INTERVAL_P(argno);
-	if (i->month < 0 || i->day < 0 || i->time < 0 ||
-		(i->month == 0 && i->day == 0 && i->time == 0))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s must be a positive interval", what)));
-}
-
 Datum
 dmesh_set_schedule(PG_FUNCTION_ARGS)
 {
@@ -59,9 +44,9 @@ dmesh_set_schedule(PG_FUNCTION_ARGS)
 	DmeshSection section;
 	DmeshArgs	args;
 
-	require_positive(fcinfo, 1, "refresh");
-	require_positive(fcinfo, 2, "check");
-	require_positive(fcinfo, 3, "freshness");
+	(void) dmesh_interval_arg(fcinfo, 1, "refresh");
+	(void) dmesh_interval_arg(fcinfo, 2, "check");
+	(void) dmesh_interval_arg(fcinfo, 3, "freshness");
 
 	SPI_connect();
 	dmesh_enter_privileged(&section);

@@ -94,11 +94,7 @@ is_temp(Oid relid)
 static bool
 is_published_relation(Oid relid)
 {
-	char	   *nspname = get_namespace_name(get_rel_namespace(relid));
-
-	return nspname != NULL &&
-		strncmp(nspname, DMESH_DOMAIN_SCHEMA_PREFIX, strlen(DMESH_DOMAIN_SCHEMA_PREFIX)) == 0 &&
-		dmesh_here();
+	return dmesh_in_domain_schema(relid) && dmesh_here();
 }
 
 /* The columns a range table entry references, as a bitmap of attnums 1..256. */
