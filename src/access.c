@@ -50,15 +50,16 @@ log_access_event(Oid caller, const char *action, const DmeshProduct *product, Oi
 
 /*
  * Make or change the agreement of a consumer.  Runs in a product call
- * (privileged section, product locked).  Returns the grant_id.
+ * (privileged section, product locked).  The row filter is checked as
+ * the role that wrote it.  Returns the grant_id.
  */
 int64
 dmesh_make_agreement(const DmeshProduct *product, Oid consumer, const char *filter,
-					 const char *purpose, Datum expires_at, bool expires_null,
+					 Oid filter_author, const char *purpose, Datum expires_at, bool expires_null,
 					 ArrayType *unmask, int64 request_id, Oid caller)
 {
 	DmeshContract *contract = dmesh_load_contract(product, NULL, -1);
-	char	   *checked = dmesh_check_row_filter(product, contract, filter);
+	char	   *checked = dmesh_check_row_filter(product, contract, filter, filter_author);
 	ListCell   *lc;
 	DmeshArgs	args;
 	DmeshJson	details;
@@ -76,7 +77,7 @@ dmesh_make_agreement(const DmeshProduct *product, Oid consumer, const char *filt
 		DmeshContract *c = dmesh_load_contract(product, NULL, lfirst_int(lc));
 
 		if (c != NULL && filter != NULL && c->major != contract->major)
-			(void) dmesh_check_row_filter(product, c, filter);
+			(void) dmesh_check_row_filter(product, c, filter, filter_author);
 	}
 	if (!expires_null && DatumGetTimestampTz(expires_at) <= GetCurrentTransactionStartTimestamp())
 		ereport(ERROR,
@@ -175,7 +176,7 @@ dmesh_grant_access(PG_FUNCTION_ARGS)
 	int64		grant_id;
 
 	dmesh_begin_product_call(ref, caller, "grant access to", &section, &product);
-	grant_id = dmesh_make_agreement(&product, consumer, filter, purpose,
+	grant_id = dmesh_make_agreement(&product, consumer, filter, caller, purpose,
 									PG_ARGISNULL(4) ? (Datum) 0 : PG_GETARG_DATUM(4), PG_ARGISNULL(4),
 									unmask, 0, caller);
 	dmesh_end_call(&section);

@@ -26,8 +26,10 @@
  * fn_extra (init plans would compute them once too, but a query with init
  * plans below a security-barrier view is never run in parallel).
  *
- * Nothing here reads a catalog table: expiry is compared with the start of
- * the statement, with nothing to run.
+ * Nothing here reads a catalog table.  Expiry is compared with the time
+ * at which each execution of a query reads its first row (the clock, not
+ * the start of the top-level statement: a procedure that commits in a
+ * loop, or a cursor, runs each query at its own time).
  *
  *-------------------------------------------------------------------------
  */
@@ -204,7 +206,7 @@ current_agreement(FunctionCallInfo fcinfo, int first)
 			return -1;
 	agreement_args(&a, PG_GETARG_DATUM(first), PG_GETARG_DATUM(first + 1),
 				   PG_GETARG_DATUM(first + 2), PG_GETARG_DATUM(first + 3));
-	answer = choose_agreement(GetUserId(), &a, GetCurrentStatementStartTimestamp());
+	answer = choose_agreement(GetUserId(), &a, GetCurrentTimestamp());
 	if (answer.agreement < 0 && answer.expired > 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
@@ -310,7 +312,7 @@ fold_agreement(SupportRequestSimplify *req, int first, int *agreement)
 		values[i] = ((Const *) arg)->constvalue;
 	}
 	agreement_args(&a, values[0], values[1], values[2], values[3]);
-	answer = choose_agreement(GetUserId(), &a, GetCurrentStatementStartTimestamp());
+	answer = choose_agreement(GetUserId(), &a, GetCurrentTimestamp());
 	if (!answer.lasting)
 		return false;
 

@@ -47,6 +47,14 @@ dmesh_load_domain(const char *name, DmeshLock lock, DmeshDomain *domain)
 	"  JOIN dmesh.domain d ON d.domain_id = p.domain_id" \
 	" WHERE d.name = $1 AND p.name = $2"
 
+/*
+ * Load a product, locked with DMESH_LOCK_FOR_UPDATE against other calls
+ * that manage it.  The lock is FOR NO KEY UPDATE: it never blocks the
+ * FOR KEY SHARE locks that writers take on the row when their statement
+ * records a violation or quarantines a row (foreign keys), so a writer
+ * never waits for, or deadlocks with, a call that holds a product while
+ * it waits for the writer's table.
+ */
 bool
 dmesh_load_product(const DmeshProductRef *ref, DmeshLock lock, DmeshProduct *product)
 {
@@ -56,7 +64,7 @@ dmesh_load_product(const DmeshProductRef *ref, DmeshLock lock, DmeshProduct *pro
 	dmesh_arg_text(&args, ref->domain);
 	dmesh_arg_text(&args, ref->product);
 	if (dmesh_spi_exec(lock == DMESH_LOCK_FOR_UPDATE ?
-					   PRODUCT_SELECT " FOR UPDATE OF p" : PRODUCT_SELECT,
+					   PRODUCT_SELECT " FOR NO KEY UPDATE OF p" : PRODUCT_SELECT,
 					   &args, SPI_OK_SELECT) == 0)
 		return false;
 

@@ -198,12 +198,14 @@ dmesh_contract_yaml(PG_FUNCTION_ARGS)
 /*
  * dmesh.derive_contract(product, from_published): the contract dmesh would
  * write for the product's source as it is now (or, from_published, for its
- * published relation), as a starting point for a new version.
+ * published relation), as a starting point for a new version.  Managers
+ * of the product only: it lists columns the product does not publish.
  */
 Datum
 dmesh_derive_contract(PG_FUNCTION_ARGS)
 {
 	char	   *ref = dmesh_text_arg(fcinfo, 0, "product");
+	Oid			caller = GetUserId();
 	DmeshSection section;
 	DmeshProduct product;
 	DmeshSource source;
@@ -213,6 +215,8 @@ dmesh_derive_contract(PG_FUNCTION_ARGS)
 	SPI_connect();
 	dmesh_enter_privileged(&section);
 	dmesh_require_product(ref, DMESH_NO_LOCK, &product);
+	/* it shows the source's columns, published or not */
+	dmesh_require_manager(caller, &product, "derive a contract for");
 	source.relid = product.source_relid;
 	source.query = product.source_query;
 	if (PG_NARGS() > 1 && !PG_ARGISNULL(1) && PG_GETARG_BOOL(1) &&

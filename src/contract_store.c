@@ -103,9 +103,9 @@ dmesh_store_contract(const DmeshProduct *product, DmeshContract *contract, Oid c
 	if (!contract->derived)
 	{
 		TupleDesc	desc = dmesh_source_tupdesc(product);
-		DmeshRuleSet *rs = dmesh_rules_compile(contract,
-											   dmesh_property_types(contract, desc, NULL),
-											   CurrentMemoryContext);
+		DmeshRuleSet *rs = dmesh_rules_compile_as(product->owner, contract,
+												  dmesh_property_types(contract, desc, NULL),
+												  CurrentMemoryContext);
 
 		MemoryContextDelete(rs->cxt);
 	}

@@ -52,6 +52,16 @@ _PG_init(void)
 							 PGC_SUSET,
 							 0,
 							 NULL, NULL, NULL);
+
+	DefineCustomIntVariable("dmesh.lock_timeout",
+							"Longest wait of dmesh's own DDL, and of the background worker, for a lock.",
+							"After it, the call fails with SQLSTATE 55P03 naming the sessions that hold the lock; the worker tries again at its next round. 0 waits as long as lock_timeout allows.",
+							&dmesh_lock_timeout,
+							5000, 0, INT_MAX,
+							PGC_USERSET,
+							GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
 	if (process_shared_preload_libraries_in_progress)
 	{
 		/* a PGC_POSTMASTER setting can only be defined at preload */
@@ -61,6 +71,14 @@ _PG_init(void)
 								&dmesh_usage_max_entries,
 								10000, 100, 10000000,
 								PGC_POSTMASTER,
+								0,
+								NULL, NULL, NULL);
+		DefineCustomIntVariable("dmesh.usage_max_entries_per_role",
+								"Most counters of writes between relations outside every data product that one role may hold in the usage table.",
+								"Reads of published relations and writes that read or write a product's relations are not limited.",
+								&dmesh_usage_max_entries_per_role,
+								1000, 0, 10000000,
+								PGC_SIGHUP,
 								0,
 								NULL, NULL, NULL);
 		dmesh_usage_shmem_init();

@@ -24,6 +24,7 @@
 #include "datatype/timestamp.h"
 #include "nodes/parsenodes.h"
 #include "regex/regex.h"
+#include "storage/lockdefs.h"
 #include "utils/numeric.h"
 #include "utils/array.h"
 #include "utils/jsonb.h"
@@ -111,6 +112,8 @@ extern char *dmesh_spi_text(uint64 row, int col);
 extern int64 dmesh_spi_int8(uint64 row, int col);
 extern Oid	dmesh_spi_oid(uint64 row, int col);
 extern bool dmesh_try(void (*fn) (void *arg), void *arg, char **message);
+extern bool dmesh_try_summary(void (*fn) (void *arg), void *arg, char **summary);
+extern char *dmesh_error_summary(const ErrorData *edata);
 
 /* ---------- catalog.c ---------- */
 
@@ -182,6 +185,7 @@ extern DmeshSource dmesh_resolve_source(const char *source);
 extern void dmesh_check_source_readable(const DmeshSource *source, Oid owner,
 										const char *product_display);
 extern char *dmesh_source_describe(const DmeshSource *source);
+extern void dmesh_check_stored_query(const char *query, Oid owner);
 
 /*
  * Errors while parsing or analyzing SQL that dmesh built around a piece of
@@ -191,9 +195,10 @@ extern char *dmesh_source_describe(const DmeshSource *source);
  */
 typedef struct DmeshQueryContext
 {
-	const char *query;
+	const char *query;			/* shown as the internal query; NULL: none */
 	const char *what;
 	bool		always;
+	int			offset;			/* positions are this far into the query */
 } DmeshQueryContext;
 
 extern void dmesh_query_error_context(void *arg);
@@ -404,6 +409,8 @@ typedef struct DmeshRuleSet
 
 extern DmeshRuleSet *dmesh_rules_compile(DmeshContract *contract, const Oid *types,
 										 MemoryContext parent);
+extern DmeshRuleSet *dmesh_rules_compile_as(Oid role, DmeshContract *contract, const Oid *types,
+											MemoryContext parent);
 extern bool dmesh_rule_offends(DmeshRuleSet *rs, DmeshRule *r, Datum value, bool isnull);
 extern bool dmesh_rule_passes(const DmeshRule *r, double observed);
 extern char *dmesh_rule_expected(const DmeshRule *r);
@@ -430,7 +437,7 @@ typedef struct DmeshEnforcement
 	MemoryContext cxt;			/* everything below lives here */
 	Oid			source_relid;	/* the product's source (a partitioned
 								 * table for partitions) */
-	Oid			source_owner;
+	Oid			run_as;			/* the product's owner: lookups run as it */
 	char	   *display;		/* "domain.product" */
 	DmeshRuleSet *rs;
 	AttrNumber *attnums;		/* column of each property in the table */
@@ -509,9 +516,10 @@ extern Oid	dmesh_publish_port(const DmeshProduct *product, const DmeshContract *
 							   bool *replaced);
 extern void dmesh_set_port_comment(const DmeshProduct *product, int major, const char *version,
 								   const char *note);
-extern int	dmesh_drop_ports(const DmeshProduct *product, int major, StringInfo dropped);
-extern void dmesh_check_no_dependents(const DmeshProduct *product, Oid relid,
-									  const char *action);
+extern int	dmesh_drop_ports(const DmeshProduct *product, int major, bool cascade,
+							 StringInfo dropped, StringInfo dependents);
+extern char *dmesh_check_no_dependents(const DmeshProduct *product, Oid relid,
+									   const char *action, bool cascade);
 extern void dmesh_apply_grant(const DmeshProduct *product, Oid consumer, bool grant);
 extern Oid	dmesh_port_relid(const DmeshProduct *product, int major);
 extern void dmesh_rewrite_ports(const DmeshProduct *product);
@@ -519,16 +527,33 @@ extern void dmesh_rewrite_ports(const DmeshProduct *product);
 /* ---------- access.c ---------- */
 
 extern int64 dmesh_make_agreement(const DmeshProduct *product, Oid consumer, const char *filter,
-								  const char *purpose, Datum expires_at, bool expires_null,
+								  Oid filter_author, const char *purpose, Datum expires_at, bool expires_null,
 								  ArrayType *unmask, int64 request_id, Oid caller);
 
 /* ---------- governance.c ---------- */
 
+extern char *dmesh_port_select(const DmeshProduct *product, const DmeshContract *contract);
 extern char *dmesh_port_source(const DmeshProduct *product, const DmeshContract *contract);
 extern char *dmesh_port_query(const DmeshProduct *product, const DmeshContract *contract);
-extern char *dmesh_check_row_filter(const DmeshProduct *product, const DmeshContract *contract,
-									const char *filter);
 extern int	dmesh_mask_code(const char *mask);
+
+/* ---------- condition.c ---------- */
+
+extern char *dmesh_check_row_filter(const DmeshProduct *product, const DmeshContract *contract,
+									const char *filter, Oid author);
+extern void dmesh_check_policy_expression(const char *expr, Oid author);
+
+/* ---------- trust.c ---------- */
+
+extern bool dmesh_owner_trusted(Oid owner, const Oid *trusted, int ntrusted);
+extern void dmesh_require_trusted_code(Node *expr, const Oid *trusted, int ntrusted,
+									   const char *what, const char *trusted_roles);
+extern void dmesh_refuse_unsafe_constants(Node *tree, const char *what);
+
+/* ---------- lock.c ---------- */
+
+extern int	dmesh_lock_timeout;
+extern void dmesh_lock_relation(Oid relid, LOCKMODE mode);
 
 /* lineage_query.c */
 typedef struct DmeshLineageEdge
@@ -571,10 +596,12 @@ typedef struct DmeshUsageCounts
 } DmeshUsageCounts;
 
 extern int	dmesh_usage_max_entries;
+extern int	dmesh_usage_max_entries_per_role;
 extern bool dmesh_track_usage;
 extern bool dmesh_usage_available;
 extern void dmesh_usage_shmem_init(void);
-extern bool dmesh_usage_add(const DmeshUsageKey *key, const DmeshUsageCounts *counts);
+extern bool dmesh_usage_add(const DmeshUsageKey *key, const DmeshUsageCounts *counts,
+							bool bounded);
 extern void dmesh_usage_snapshot(Oid dbid, DmeshUsageKey **keys, DmeshUsageCounts **counts, int *n);
 extern void dmesh_usage_subtract(const DmeshUsageKey *keys, const DmeshUsageCounts *counts, int n);
 extern void dmesh_usage_status(int64 *entries, int64 *max_entries, int64 *dropped);
@@ -598,7 +625,6 @@ extern long dmesh_jobs_round(void);
 #define DMESH_MASK_PARTIAL	3
 #define DMESH_MASK_NULL		4
 extern bool dmesh_sees_clear(FunctionCallInfo fcinfo, int first, int unmasked_by);
-extern void dmesh_check_expression(const char *from, const char *expr, const char *what);
 
 /* ---------- policy.c ---------- */
 

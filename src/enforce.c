@@ -100,8 +100,11 @@ drop_trigger(Oid relid, const char *name)
 	dmesh_arg_text(&args, name);
 	if (dmesh_spi_exec("SELECT 1 FROM pg_catalog.pg_trigger WHERE tgrelid = $1 AND tgname = $2",
 					   &args, SPI_OK_SELECT) > 0)
+	{
+		dmesh_lock_relation(relid, AccessExclusiveLock);
 		dmesh_spi_utility(psprintf("DROP TRIGGER %s ON %s", quote_identifier(name),
 								   dmesh_qualified_relname(relid)));
+	}
 }
 
 /* Remove the enforcement triggers of a product, if there are any. */
@@ -166,13 +169,18 @@ dmesh_enforce_contract(PG_FUNCTION_ARGS)
 	/* Compiling now reports any rule dmesh cannot evaluate. */
 	contract = dmesh_load_contract(&product, NULL, -1);
 	rs = off ? NULL :
-		dmesh_rules_compile(contract,
-							dmesh_property_types(contract, dmesh_source_tupdesc(&product), NULL),
-							CurrentMemoryContext);
+		dmesh_rules_compile_as(product.owner, contract,
+							   dmesh_property_types(contract, dmesh_source_tupdesc(&product), NULL),
+							   CurrentMemoryContext);
 
 	table = relkind ? dmesh_qualified_relname(product.source_relid) :
 		psprintf("%u", product.source_relid);
 	trigger = psprintf("zz_dmesh_contract_%lld", (long long) product.id);
+	/* dropping a trigger locks the table exclusively; adding one, less */
+	if (relkind != '\0')
+		dmesh_lock_relation(product.source_relid,
+							OidIsValid(get_trigger_oid(product.source_relid, trigger, true)) ?
+							AccessExclusiveLock : ShareRowExclusiveLock);
 	dmesh_drop_enforcement(&product);
 	if (!off)
 	{
@@ -216,8 +224,15 @@ dmesh_enforce_contract(PG_FUNCTION_ARGS)
  * ----------------------------------------------------------------
  */
 
+/*
+ * The trigger's data, product id and mode.  Only a trigger that
+ * dmesh.enforce_contract attached is accepted: its name is the product's
+ * (the table it is on is checked when the product's rules are loaded, see
+ * rule_cache.c).
+ */
 static TriggerData *
-trigger_data(FunctionCallInfo fcinfo, const char *name, int64 *product_id, EnforceMode *mode)
+trigger_data(FunctionCallInfo fcinfo, const char *name, const char *suffix, int64 *product_id,
+			 EnforceMode *mode)
 {
 	TriggerData *td = (TriggerData *) fcinfo->context;
 	char	   *end;
@@ -237,6 +252,13 @@ trigger_data(FunctionCallInfo fcinfo, const char *name, int64 *product_id, Enfor
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("%s: \"%s\" is not a product id", name, td->tg_trigger->tgargs[0])));
+	if (strcmp(td->tg_trigger->tgname,
+			   psprintf("zz_dmesh_contract_%lld%s", (long long) *product_id, suffix)) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("trigger \"%s\" on %s was not attached by dmesh", td->tg_trigger->tgname,
+						dmesh_qualified_relname(RelationGetRelid(td->tg_relation))),
+				 errhint("Use dmesh.enforce_contract to hold a product's source to its contract.")));
 	*mode = parse_mode(td->tg_trigger->tgargs[1]);
 	return td;
 }
@@ -298,8 +320,8 @@ duplicate_exists(DmeshEnforcement *e, DmeshRule *r, Relation rel, Datum *values,
 		MemoryContext old_cxt;
 		SPIPlanPtr	plan;
 
-		/* Prepared once, as the owner with search_path pinned. */
-		dmesh_enter_as_role(&section, e->source_owner);
+		/* Prepared once, as the product's owner with search_path pinned. */
+		dmesh_enter_as_role(&section, e->run_as);
 
 		initStringInfo(&sql);
 		appendStringInfo(&sql, "SELECT 1 FROM %s s WHERE ",
@@ -335,7 +357,7 @@ duplicate_exists(DmeshEnforcement *e, DmeshRule *r, Relation rel, Datum *values,
 	 * Abort restores the user.
 	 */
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
-	SetUserIdAndSecContext(e->source_owner, save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
+	SetUserIdAndSecContext(e->run_as, save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
 						   SECURITY_RESTRICTED_OPERATION);
 	if (SPI_execute_plan(e->lookup_plans[r->index], args, argnulls, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "duplicate lookup failed");
@@ -418,7 +440,7 @@ dmesh_contract_row(PG_FUNCTION_ARGS)
 {
 	int64		product_id;
 	EnforceMode mode;
-	TriggerData *td = trigger_data(fcinfo, "dmesh._contract_row", &product_id, &mode);
+	TriggerData *td = trigger_data(fcinfo, "dmesh._contract_row", "", &product_id, &mode);
 	Relation	rel = td->tg_relation;
 	bool		update = TRIGGER_FIRED_BY_UPDATE(td->tg_event);
 	HeapTuple	tuple = update ? td->tg_newtuple : td->tg_trigtuple;
@@ -546,7 +568,8 @@ dmesh_contract_statement(PG_FUNCTION_ARGS)
 {
 	int64		product_id;
 	EnforceMode mode;
-	TriggerData *td = trigger_data(fcinfo, "dmesh._contract_statement", &product_id, &mode);
+	TriggerData *td = trigger_data(fcinfo, "dmesh._contract_statement", "_stmt", &product_id,
+								   &mode);
 	DmeshSection section;
 	Flush		f = {0};
 
@@ -554,6 +577,9 @@ dmesh_contract_statement(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("dmesh._contract_statement must fire AFTER ... FOR EACH STATEMENT")));
+
+	/* only on the product's source (checked once per backend and table) */
+	(void) dmesh_enforcement(product_id, td->tg_relation);
 
 	/* Most statements break nothing: then there is nothing to record. */
 	dmesh_enforcement_foreach(product_id, any_broken, &f.rules);

@@ -22,11 +22,10 @@
  * through.  The view is rewritten whenever an agreement or a masking policy
  * changes (CREATE OR REPLACE keeps its privileges); expiry needs nothing.
  *
- * Row filters are validated when an agreement is made: one boolean
- * expression over the published columns, no subquery, no volatile
- * function, parsed with search_path pinned to pg_catalog exactly as it is
- * put into the view, so names resolve the same way and nothing can be
- * smuggled around it.
+ * Row filters are validated when an agreement is made (condition.c): one
+ * boolean expression over the published columns, analyzed by its author
+ * with search_path pinned to pg_catalog as it is put into the view, so
+ * names resolve the same way and nothing can be smuggled around it.
  *
  *-------------------------------------------------------------------------
  */
@@ -47,95 +46,33 @@
 
 #include "dmesh.h"
 
-/* The published columns as a FROM item "q", as the view has it. */
+/*
+ * The published columns, before masks: the source's columns under the
+ * contract's names, as a query.
+ */
 char *
-dmesh_port_source(const DmeshProduct *product, const DmeshContract *contract)
+dmesh_port_select(const DmeshProduct *product, const DmeshContract *contract)
 {
 	StringInfoData sql;
 
 	initStringInfo(&sql);
-	appendStringInfoString(&sql, "(SELECT ");
+	appendStringInfoString(&sql, "SELECT ");
 	for (int i = 0; i < contract->nprops; i++)
 		appendStringInfo(&sql, "%ss.%s AS %s", i > 0 ? ", " : "",
 						 quote_identifier(contract->props[i].column),
 						 quote_identifier(contract->props[i].name));
 	if (OidIsValid(product->source_relid))
-		appendStringInfo(&sql, " FROM %s s) q", dmesh_qualified_relname(product->source_relid));
+		appendStringInfo(&sql, " FROM %s s", dmesh_qualified_relname(product->source_relid));
 	else
-		appendStringInfo(&sql, " FROM (%s) s) q", product->source_query);
+		appendStringInfo(&sql, " FROM (%s) s", product->source_query);
 	return sql.data;
 }
 
-static void
-refuse_filter(const char *what, const char *problem, const char *hint)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("invalid %s: %s", what, problem),
-			 hint ? errhint("%s", hint) : 0));
-}
-
-/*
- * Check a boolean expression over one FROM item ("from", aliased), as it
- * will be used: "SELECT ... FROM <from> WHERE (\n<expr>\n)".  One
- * expression, no subquery, no volatile function.  Runs in a section
- * (search_path pinned), so names resolve as they will when used.
- */
-void
-dmesh_check_expression(const char *from, const char *expr, const char *what)
-{
-	char	   *sql;
-	List	   *stmts;
-	SelectStmt *select;
-	Query	   *query;
-	DmeshQueryContext ctx;
-	ErrorContextCallback callback;
-
-	if (strspn(expr, " \t\r\n") == strlen(expr))
-		refuse_filter(what, "it is empty", NULL);
-
-	sql = psprintf("SELECT 1 FROM %s WHERE (\n%s\n)", from, expr);
-	ctx.query = sql;
-	ctx.what = what;
-	ctx.always = true;
-	callback.callback = dmesh_query_error_context;
-	callback.arg = &ctx;
-	callback.previous = error_context_stack;
-	error_context_stack = &callback;
-
-	stmts = raw_parser(sql, RAW_PARSE_DEFAULT);
-	if (list_length(stmts) != 1 || !IsA(linitial_node(RawStmt, stmts)->stmt, SelectStmt))
-		refuse_filter(what, "it must be one boolean expression", NULL);
-	select = (SelectStmt *) linitial_node(RawStmt, stmts)->stmt;
-	if (select->op != SETOP_NONE || select->withClause || select->groupClause ||
-		select->havingClause || select->windowClause || select->sortClause ||
-		select->limitCount || select->limitOffset || select->lockingClause ||
-		select->distinctClause || select->intoClause || list_length(select->fromClause) != 1 ||
-		list_length(select->targetList) != 1)
-		refuse_filter(what, "it must be one boolean expression", NULL);
-
-	query = parse_analyze_fixedparams(linitial_node(RawStmt, stmts), sql, NULL, 0, NULL);
-	error_context_stack = callback.previous;
-
-	if (query->hasSubLinks)
-		refuse_filter(what, "a subquery is not allowed", "It reads only the row it tests.");
-	if (contain_volatile_functions(query->jointree->quals))
-		refuse_filter(what, "volatile functions are not allowed",
-					  "Use immutable or stable functions: it must not change anything or depend on when it runs.");
-}
-
-/*
- * Check a row filter as written by a caller; returns it as dmesh will put
- * it into the view.
- */
+/* The published columns as a FROM item "q", as the view has it. */
 char *
-dmesh_check_row_filter(const DmeshProduct *product, const DmeshContract *contract,
-					   const char *filter)
+dmesh_port_source(const DmeshProduct *product, const DmeshContract *contract)
 {
-	if (filter == NULL)
-		return NULL;
-	dmesh_check_expression(dmesh_port_source(product, contract), filter, "row filter");
-	return pstrdup(filter);
+	return psprintf("(%s) q", dmesh_port_select(product, contract));
 }
 
 /* ----------------------------------------------------------------
@@ -229,6 +166,10 @@ dmesh_port_query(const DmeshProduct *product, const DmeshContract *contract)
 	TupleDesc	desc = dmesh_source_tupdesc(product);
 	Oid		   *types = dmesh_property_types(contract, desc, NULL);
 	Oid			managers[2] = {product->owner, product->domain.owner};
+
+	/* the view is created as the extension owner: see trust.c */
+	if (product->source_query != NULL)
+		dmesh_check_stored_query(product->source_query, product->owner);
 
 	dmesh_args_init(&args);
 	dmesh_arg_int8(&args, product->id);

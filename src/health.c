@@ -3,10 +3,14 @@
  * health.c
  *		How old a product's newest data is, for dmesh.product_health.
  *
- * dmesh._newest_data(product, element) reads, as the product's owner and
- * under SECURITY_RESTRICTED_OPERATION, the greatest value of the column
- * the contract's freshness SLA names in "element" ("object.column" or
- * "column", a published property), as timestamptz.  Without an element,
+ * dmesh._freshness(product) reads, as the product's owner and under
+ * SECURITY_RESTRICTED_OPERATION, the greatest value of the column the
+ * contract's freshness SLA names in its "element" ("object.column" or
+ * "column", a published property), as timestamptz: the contract makes
+ * that column the public measure of freshness, so every role may see it
+ * (unless it is classified pii or restricted).  dmesh._newest_data(product,
+ * element) does the same for any published column, for the product's
+ * managers only.  Without an element,
  * and when track_commit_timestamp is on, it reads the newest commit time
  * of the source table's rows instead (a full scan).  Otherwise, or when
  * the column cannot be read as a time, it returns NULL: the age is not
@@ -19,12 +23,15 @@
 #include "access/commit_ts.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 
 #include "dmesh.h"
 
 PG_FUNCTION_INFO_V1(dmesh_newest_data);
+PG_FUNCTION_INFO_V1(dmesh_freshness);
 
 typedef struct NewestQuery
 {
@@ -48,12 +55,47 @@ run_newest(void *arg)
 	}
 }
 
-Datum
-dmesh_newest_data(PG_FUNCTION_ARGS)
+/* The active contract's freshness SLA element, or NULL. */
+static char *
+sla_element(const DmeshContract *contract)
 {
-	char	   *ref = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	char	   *element = PG_ARGISNULL(1) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(1));
+	JsonbValue *slas = dmesh_json_get(&contract->doc->root, "slaProperties");
+
+	if (slas == NULL || slas->type != jbvBinary || !JsonContainerIsArray(slas->val.binary.data))
+		return NULL;
+	for (uint32 i = 0; i < JsonContainerSize(slas->val.binary.data); i++)
+	{
+		JsonbValue *sla = getIthJsonbValueFromContainer(slas->val.binary.data, i);
+		char	   *property;
+
+		if (sla->type != jbvBinary || !JsonContainerIsObject(sla->val.binary.data))
+			continue;
+		property = dmesh_json_text(sla->val.binary.data, "property");
+		if (property != NULL && strcmp(property, "freshness") == 0)
+			return dmesh_json_text(sla->val.binary.data, "element");
+	}
+	return NULL;
+}
+
+static bool
+masked_classification(const char *classification)
+{
+	return classification != NULL &&
+		(pg_strcasecmp(classification, "pii") == 0 ||
+		 pg_strcasecmp(classification, "restricted") == 0);
+}
+
+/*
+ * The newest data of a live product: the greatest value of the column the
+ * element names, or (no element, track_commit_timestamp on) the newest
+ * commit time of the source's rows.  Read as the product's owner.  With
+ * "sla", the element is the freshness SLA's and a column classified pii or restricted gives NULL.
+ */
+static bool
+newest_data(const char *ref, const char *element, bool sla, TimestampTz *result)
+{
 	DmeshProductRef r = dmesh_parse_product_ref(ref);
+	Oid			caller = GetUserId();
 	DmeshProduct product;
 	DmeshContract *contract;
 	DmeshSection section;
@@ -65,13 +107,27 @@ dmesh_newest_data(PG_FUNCTION_ARGS)
 
 	SPI_connect();
 	dmesh_enter_privileged(&section);
-	if (!dmesh_load_product(&r, DMESH_NO_LOCK, &product) || !dmesh_product_is_live(&product))
+	if (!dmesh_load_product(&r, DMESH_NO_LOCK, &product))
+	{
+		if (sla)
+		{
+			dmesh_leave(&section);
+			SPI_finish();
+			return false;
+		}
+		dmesh_require_product(ref, DMESH_NO_LOCK, &product);
+	}
+	if (!sla)
+		dmesh_require_manager(caller, &product, "read the newest data of");
+	if (!dmesh_product_is_live(&product))
 	{
 		dmesh_leave(&section);
 		SPI_finish();
-		PG_RETURN_NULL();
+		return false;
 	}
 	contract = dmesh_load_contract(&product, NULL, -1);
+	if (sla)
+		element = sla_element(contract);
 	if (OidIsValid(product.source_relid))
 		from = psprintf("%s s", dmesh_qualified_relname(product.source_relid));
 	else
@@ -80,10 +136,13 @@ dmesh_newest_data(PG_FUNCTION_ARGS)
 	if (element != NULL)
 	{
 		/* "object.column" or "column": a published property */
-		char	   *name = strrchr(element, '.') ? strrchr(element, '.') + 1 : element;
+		const char *name = strrchr(element, '.') ? strrchr(element, '.') + 1 : element;
 
 		for (int i = 0; i < contract->nprops; i++)
-			if (strcmp(contract->props[i].name, name) == 0)
+			if (strcmp(contract->props[i].name, name) == 0 &&
+				!(sla && masked_classification(contract->props[i].classification) &&
+				  !has_privs_of_role(caller, product.owner) &&
+				  !has_privs_of_role(caller, product.domain.owner)))
 				column = contract->props[i].column;
 		if (column != NULL)
 			q.sql = psprintf("SELECT pg_catalog.max(s.%s)::pg_catalog.timestamptz FROM %s",
@@ -103,7 +162,39 @@ dmesh_newest_data(PG_FUNCTION_ARGS)
 	}
 	dmesh_leave(&section);
 	SPI_finish();
-	if (q.isnull)
+	*result = q.result;
+	return !q.isnull;
+}
+
+/*
+ * dmesh._newest_data(product, element): the newest value of any published
+ * column; managers of the product only.
+ */
+Datum
+dmesh_newest_data(PG_FUNCTION_ARGS)
+{
+	char	   *ref = dmesh_text_arg(fcinfo, 0, "product");
+	char	   *element = PG_ARGISNULL(1) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(1));
+	TimestampTz result;
+
+	if (!newest_data(ref, element, false, &result))
 		PG_RETURN_NULL();
-	PG_RETURN_TIMESTAMPTZ(q.result);
+	PG_RETURN_TIMESTAMPTZ(result);
+}
+
+/*
+ * dmesh._freshness(product): the newest data as the product's freshness
+ * SLA defines it (its element, a column the contract publishes as the
+ * measure of freshness), for every role; NULL when unknown, and for a
+ * column classified pii or restricted unless the caller manages the
+ * product.
+ */
+Datum
+dmesh_freshness(PG_FUNCTION_ARGS)
+{
+	TimestampTz result;
+
+	if (!newest_data(text_to_cstring(PG_GETARG_TEXT_PP(0)), NULL, true, &result))
+		PG_RETURN_NULL();
+	PG_RETURN_TIMESTAMPTZ(result);
 }

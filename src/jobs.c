@@ -29,6 +29,8 @@
 #include "executor/spi.h"
 #include "pgstat.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/timestamp.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 
@@ -36,15 +38,25 @@
 
 typedef void (*JobFn) (void *arg);
 
+/* Why a job failed: a summary that carries no data, and the SQLSTATE. */
+typedef struct JobError
+{
+	char	   *summary;
+	int			sqlerrcode;
+} JobError;
+
 /*
- * Run fn in its own transaction; on error, roll back and return the
- * message (in the caller's context), else NULL.
+ * Run fn in its own transaction, waiting at most dmesh.lock_timeout for
+ * any lock; on error, roll back and return why (in the caller's context),
+ * else NULL.  The full error goes to the server log; the summary, which
+ * dmesh stores where managers and consumers read it, has no value from
+ * the error message (see dmesh_error_summary).
  */
-static char *
+static JobError *
 run_job(const char *what, JobFn fn, void *arg)
 {
 	MemoryContext caller = CurrentMemoryContext;
-	char	   *message = NULL;
+	JobError   *error = NULL;
 
 	pgstat_report_activity(STATE_RUNNING, what);
 	PG_TRY();
@@ -52,6 +64,9 @@ run_job(const char *what, JobFn fn, void *arg)
 		/* now() is the start of this job, not of the worker */
 		SetCurrentStatementStartTimestamp();
 		StartTransactionCommand();
+		if (dmesh_lock_timeout > 0)
+			(void) set_config_option("lock_timeout", psprintf("%d", dmesh_lock_timeout),
+									 PGC_SUSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0, false);
 		PushActiveSnapshot(GetTransactionSnapshot());
 		SPI_connect();
 		fn(arg);
@@ -67,14 +82,17 @@ run_job(const char *what, JobFn fn, void *arg)
 		edata = CopyErrorData();
 		FlushErrorState();
 		AbortCurrentTransaction();
-		message = edata->message ? pstrdup(edata->message) : pstrdup("unknown error");
-		ereport(LOG, (errmsg("dmesh worker: %s failed: %s", what, message)));
+		error = palloc(sizeof(JobError));
+		error->summary = dmesh_error_summary(edata);
+		error->sqlerrcode = edata->sqlerrcode;
+		ereport(LOG, (errmsg("dmesh worker: %s failed: %s", what,
+							 edata->message ? edata->message : "unknown error")));
 		FreeErrorData(edata);
 	}
 	PG_END_TRY();
 	MemoryContextSwitchTo(caller);
 	pgstat_report_activity(STATE_IDLE, NULL);
-	return message;
+	return error;
 }
 
 /* A job that is one SQL statement; arg is the statement. */
@@ -116,10 +134,14 @@ check_job(void *arg)
 typedef struct FailedJob
 {
 	int64		product_id;
-	const char *message;
+	const JobError *error;
 } FailedJob;
 
-/* Record a failed check; try again after a doubling backoff. */
+/*
+ * Record a failed check; try again after a doubling backoff.  A lock
+ * that another session held too long is not the product's failure: the
+ * check is tried again at the next round, and the wait is recorded.
+ */
 static void
 record_failure(void *arg)
 {
@@ -128,12 +150,18 @@ record_failure(void *arg)
 
 	dmesh_args_init(&args);
 	dmesh_arg_int8(&args, f->product_id);
-	dmesh_arg_text(&args, f->message);
-	(void) dmesh_spi_exec("UPDATE dmesh.schedule SET failures = failures + 1, last_error = $2,"
-						  "       last_error_at = now(),"
-						  "       next_check_at = now() + least(check_every * power(2, least(failures, 10))::int,"
-						  "                                     interval '1 hour')"
-						  " WHERE product_id = $1", &args, SPI_OK_UPDATE);
+	dmesh_arg_text(&args, f->error->summary);
+	dmesh_arg_int4(&args, dmesh_naptime);
+	if (f->error->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE)
+		(void) dmesh_spi_exec("UPDATE dmesh.schedule SET last_error = $2, last_error_at = now(),"
+							  "       next_check_at = now() + make_interval(secs => $3)"
+							  " WHERE product_id = $1", &args, SPI_OK_UPDATE);
+	else
+		(void) dmesh_spi_exec("UPDATE dmesh.schedule SET failures = failures + 1, last_error = $2,"
+							  "       last_error_at = now(),"
+							  "       next_check_at = now() + least(check_every * power(2, least(failures, 10))::int,"
+							  "                                     interval '1 hour')"
+							  " WHERE product_id = $1", &args, SPI_OK_UPDATE);
 }
 
 /* The products due for a job: sql returns (product_id, domain.product). */
@@ -196,12 +224,11 @@ run_due(const char *kind, const char *kinds, const char *due_sql,
 	foreach(lc, due.jobs)
 	{
 		ProductJob   *job = lfirst(lc);
-		char	   *message = run_job(psprintf("%s of %s", kind, job->product),
-									  job_fn, job);
+		JobError   *error = run_job(psprintf("%s of %s", kind, job->product), job_fn, job);
 
-		if (message != NULL)
+		if (error != NULL)
 		{
-			FailedJob	f = {job->product_id, message};
+			FailedJob	f = {job->product_id, error};
 
 			(void) run_job(psprintf("record a failed %s", kind), on_failure, &f);
 		}
@@ -224,7 +251,10 @@ refresh_job(void *arg)
 						  " WHERE product_id = $2", &args, SPI_OK_UPDATE);
 }
 
-/* A refresh that failed (an error, not failed rules): incident, backoff. */
+/*
+ * A refresh that failed (an error, not failed rules): incident, backoff.
+ * A lock held too long by another session: tried again at the next round.
+ */
 static void
 record_refresh_failure(void *arg)
 {
@@ -233,7 +263,15 @@ record_refresh_failure(void *arg)
 
 	dmesh_args_init(&args);
 	dmesh_arg_int8(&args, f->product_id);
-	dmesh_arg_text(&args, f->message);
+	dmesh_arg_text(&args, f->error->summary);
+	dmesh_arg_int4(&args, dmesh_naptime);
+	if (f->error->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE)
+	{
+		(void) dmesh_spi_exec("UPDATE dmesh.schedule SET last_error = $2, last_error_at = now(),"
+							  "       next_refresh_at = now() + make_interval(secs => $3)"
+							  " WHERE product_id = $1", &args, SPI_OK_UPDATE);
+		return;
+	}
 	(void) dmesh_spi_exec("SELECT dmesh._incident($1, 'refresh_failed', true,"
 						  "                       jsonb_build_object('error', $2::text))",
 						  &args, SPI_OK_SELECT);
@@ -255,13 +293,15 @@ next_due(void *arg)
 	NextDue    *next = arg;
 
 	next->ms = -1;
-	(void) dmesh_spi_exec("SELECT greatest(0, ceil(extract(epoch FROM"
-						  "          least(min(s.next_check_at) FILTER (WHERE s.check_every IS NOT NULL),"
-						  "                min(s.next_refresh_at) FILTER (WHERE s.refresh_every IS NOT NULL"
-						  "                                                 AND p.materialize_query IS NOT NULL))"
-						  "          - clock_timestamp()) * 1000))::int8"
-						  "  FROM dmesh.schedule s JOIN dmesh.data_product p USING (product_id)"
-						  " WHERE p.status <> 'retired'",
+	/* NULL (sleep dmesh.naptime) when nothing is scheduled */
+	(void) dmesh_spi_exec("SELECT greatest(0, ceil(extract(epoch FROM d.next - clock_timestamp()) * 1000))::int8"
+						  "  FROM (SELECT least(min(s.next_check_at) FILTER (WHERE s.check_every IS NOT NULL),"
+						  "                     min(s.next_refresh_at) FILTER (WHERE s.refresh_every IS NOT NULL"
+						  "                                                      AND p.materialize_query IS NOT NULL))"
+						  "               AS next"
+						  "          FROM dmesh.schedule s JOIN dmesh.data_product p USING (product_id)"
+						  "         WHERE p.status <> 'retired') d"
+						  " WHERE d.next IS NOT NULL",
 						  NULL, SPI_OK_SELECT);
 	if (SPI_processed == 1)
 	{
@@ -273,14 +313,20 @@ next_due(void *arg)
 	}
 }
 
-/* One round; returns the milliseconds until the next due job, or -1. */
+/*
+ * One round; returns the milliseconds until the next due job, or -1.
+ * The watchers run at most once per dmesh.naptime, however often a due
+ * job wakes the worker: an incident's occurrences count watches.
+ */
 long
 dmesh_jobs_round(void)
 {
+	static TimestampTz last_watch = 0;
 	MemoryContext round = AllocSetContextCreate(TopMemoryContext, "dmesh worker round",
 												ALLOCSET_DEFAULT_SIZES);
 	MemoryContext old = MemoryContextSwitchTo(round);
 	NextDue		next = {-1};
+	TimestampTz now = GetCurrentTimestamp();
 
 	if (dmesh_usage_available)
 		(void) run_job("flush usage", sql_job, "SELECT dmesh.flush_usage()");
@@ -290,8 +336,12 @@ dmesh_jobs_round(void)
 
 	run_due("check", "checks", DUE_CHECKS, check_job, record_failure, round);
 
-	(void) run_job("watch freshness", sql_job, "SELECT dmesh._watch_freshness()");
-	(void) run_job("watch contracts", sql_job, "SELECT dmesh._watch_contracts()");
+	if (last_watch == 0 || TimestampDifferenceExceeds(last_watch, now, 1000 * dmesh_naptime - 100))
+	{
+		last_watch = now;
+		(void) run_job("watch freshness", sql_job, "SELECT dmesh._watch_freshness()");
+		(void) run_job("watch contracts", sql_job, "SELECT dmesh._watch_contracts()");
+	}
 	(void) run_job("find the next due job", next_due, &next);
 
 	MemoryContextSwitchTo(old);

@@ -206,12 +206,14 @@ dmesh_retire_data_product(PG_FUNCTION_ARGS)
 	char	   *ref = dmesh_text_arg(fcinfo, 0, "product");
 	bool		one_major = PG_NARGS() > 1 && !PG_ARGISNULL(1);
 	int			major = one_major ? PG_GETARG_INT32(1) : -1;
+	bool		cascade = PG_NARGS() > 2 && !PG_ARGISNULL(2) && PG_GETARG_BOOL(2);
 	Oid			caller = GetUserId();
 	DmeshSection section;
 	DmeshProduct product;
 	DmeshArgs	args;
 	DmeshJson	details;
 	StringInfoData dropped;
+	StringInfoData dependents;
 
 	dmesh_begin_product_call(ref, caller, "retire", &section, &product);
 	if (status_is(&product, "retired"))
@@ -220,6 +222,7 @@ dmesh_retire_data_product(PG_FUNCTION_ARGS)
 				 errmsg("data product \"%s\" is already retired",
 						dmesh_product_display(&product))));
 	initStringInfo(&dropped);
+	initStringInfo(&dependents);
 
 	if (one_major)
 	{
@@ -236,18 +239,20 @@ dmesh_retire_data_product(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_UNDEFINED_OBJECT),
 					 errmsg("data product \"%s\" has no published relation for major version %d",
 							dmesh_product_display(&product), major)));
-		dmesh_drop_ports(&product, major, &dropped);
+		dmesh_drop_ports(&product, major, cascade, &dropped, &dependents);
 
 		dmesh_json_init(&details);
 		dmesh_json_raw(&details, "major", psprintf("%d", major));
 		dmesh_json_raw(&details, "dropped", dropped.data);
+		if (cascade)
+			dmesh_json_raw(&details, "dropped_dependents", dependents.data);
 		dmesh_log_event(caller, "retire", "output_port", dmesh_product_display(&product),
 						product.domain.id, product.id, dmesh_json_finish(&details));
 		dmesh_end_call(&section);
 		PG_RETURN_VOID();
 	}
 
-	dmesh_drop_ports(&product, -1, &dropped);
+	dmesh_drop_ports(&product, -1, cascade, &dropped, &dependents);
 	/* A retired product holds no writes to its contract any more. */
 	dmesh_drop_enforcement(&product);
 
@@ -261,6 +266,8 @@ dmesh_retire_data_product(PG_FUNCTION_ARGS)
 	dmesh_json_init(&details);
 	dmesh_json_str(&details, "previous_status", product.status);
 	dmesh_json_raw(&details, "dropped", dropped.data);
+	if (cascade)
+		dmesh_json_raw(&details, "dropped_dependents", dependents.data);
 	dmesh_log_event(caller, "retire", "data_product", dmesh_product_display(&product),
 					product.domain.id, product.id, dmesh_json_finish(&details));
 

@@ -94,15 +94,23 @@ PG_FUNCTION_INFO_V1(dmesh_record_lineage);
 	"                      AND n.tcol IS NOT DISTINCT FROM o.target_column" \
 	"                      AND n.dep = o.dependency AND n.sub IS NOT DISTINCT FROM o.subtype)"
 
-/* After a rename: the names kept in open edges follow. */
+/*
+ * After a rename: the names kept in the open edges of the relations
+ * renamed follow ($1: their oids).  The partial indexes on open edges
+ * find them: the cost does not grow with unrelated edges.
+ */
 #define REFRESH_NAMES \
 	"WITH s AS (" \
 	"  UPDATE dmesh.lineage_edge SET source = dmesh._relname(source_rel)" \
-	"   WHERE closed_at IS NULL AND source_rel IS NOT NULL" \
+	"   WHERE closed_at IS NULL AND source_rel = ANY ($1)" \
 	"     AND source IS DISTINCT FROM dmesh._relname(source_rel))" \
 	"UPDATE dmesh.lineage_edge SET target = dmesh._relname(target_rel)" \
-	" WHERE closed_at IS NULL AND target_rel IS NOT NULL" \
+	" WHERE closed_at IS NULL AND target_rel = ANY ($1)" \
 	"   AND target IS DISTINCT FROM dmesh._relname(target_rel)"
+
+/* The relations of a schema that open edges use, as regclass[]. */
+#define SCHEMA_RELATIONS \
+	"SELECT ARRAY(SELECT c.oid::regclass FROM pg_class c WHERE c.relnamespace = $1)"
 
 #define RENAME_COLUMN \
 	"WITH s AS (" \
@@ -377,14 +385,35 @@ relation_in_lineage(Oid relid)
 							  "target_rel", relid);
 }
 
+/* The names of open edges of one relation, or of every relation of a schema. */
 static void
-refresh_names(void)
+refresh_names(Oid relid, Oid nspid)
 {
 	DmeshSection section;
+	DmeshArgs	args;
+	Datum		rels;
 
 	SPI_connect();
 	dmesh_enter_privileged(&section);
-	(void) dmesh_spi_exec(REFRESH_NAMES, NULL, SPI_OK_UPDATE);
+	dmesh_args_init(&args);
+	if (OidIsValid(nspid))
+	{
+		bool		isnull;
+
+		dmesh_arg_oid(&args, OIDOID, nspid);
+		(void) dmesh_spi_exec(SCHEMA_RELATIONS, &args, SPI_OK_SELECT);
+		rels = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	}
+	else
+	{
+		Datum		elem = ObjectIdGetDatum(relid);
+
+		rels = PointerGetDatum(construct_array(&elem, 1, REGCLASSOID, sizeof(Oid), true,
+											   TYPALIGN_INT));
+	}
+	dmesh_args_init(&args);
+	dmesh_arg_datum(&args, REGCLASSARRAYOID, rels, false);
+	(void) dmesh_spi_exec(REFRESH_NAMES, &args, SPI_OK_UPDATE);
 	dmesh_leave(&section);
 	SPI_finish();
 }
@@ -488,11 +517,17 @@ dmesh_lineage_ddl(PG_FUNCTION_ARGS)
 					RangeVar   *rv = copyObject(stmt->relation);
 
 					rv->relname = stmt->newname;
-					if (relation_in_lineage(permanent_relation(rv)))
-						refresh_names();
+					relid = permanent_relation(rv);
+					if (relation_in_lineage(relid))
+						refresh_names(relid, InvalidOid);
 				}
 				else if (stmt->renameType == OBJECT_SCHEMA)
-					refresh_names();
+				{
+					Oid			nspid = get_namespace_oid(stmt->newname, true);
+
+					if (OidIsValid(nspid))
+						refresh_names(InvalidOid, nspid);
+				}
 			}
 			break;
 		case T_AlterObjectSchemaStmt:
@@ -504,8 +539,9 @@ dmesh_lineage_ddl(PG_FUNCTION_ARGS)
 					break;
 				rv = copyObject(stmt->relation);
 				rv->schemaname = stmt->newschema;
-				if (relation_in_lineage(permanent_relation(rv)))
-					refresh_names();
+				relid = permanent_relation(rv);
+				if (relation_in_lineage(relid))
+					refresh_names(relid, InvalidOid);
 			}
 			break;
 		default:

@@ -92,7 +92,7 @@ static const char *const publish_checks[] = {
 };
 
 static void
-check_publish_rule(Jsonb *rule)
+check_publish_rule(Jsonb *rule, Oid author)
 {
 	JsonbValue *require = dmesh_json_get(&rule->root, "require");
 	JsonbValue *min_rules = dmesh_json_get(&rule->root, "min_quality_rules");
@@ -140,8 +140,7 @@ check_publish_rule(Jsonb *rule)
 	{
 		if (sql->type != jbvString)
 			policy_error("sql is a boolean expression over dmesh.product_metadata, as a string", NULL);
-		dmesh_check_expression("dmesh.product_metadata m",
-							   pnstrdup(sql->val.string.val, sql->val.string.len), "policy expression");
+		dmesh_check_policy_expression(pnstrdup(sql->val.string.val, sql->val.string.len), author);
 	}
 }
 
@@ -273,7 +272,7 @@ dmesh_create_policy(PG_FUNCTION_ARGS)
 	SPI_connect();
 	dmesh_enter_privileged(&section);
 	if (strcmp(kind, "publish") == 0)
-		check_publish_rule(rule);
+		check_publish_rule(rule, caller);
 	s = resolve_scope(scope_text, caller);
 
 	dmesh_args_init(&args);
@@ -376,6 +375,8 @@ policy_sql_body(void *arg)
 	DmeshSection as_author;
 	DmeshArgs	args;
 
+	/* names resolve anew each time: what they name now must be trusted */
+	dmesh_check_policy_expression(c->expr, c->author);
 	dmesh_enter_as_role(&as_author, c->author);
 	dmesh_args_init(&args);
 	dmesh_arg_int8(&args, c->product_id);
@@ -638,9 +639,9 @@ rule_count_body(void *arg)
 
 		dmesh_require_product(dmesh_spi_text(0, 1), DMESH_NO_LOCK, &product);
 		contract = dmesh_load_contract(&product, NULL, -1);
-		rs = dmesh_rules_compile(contract,
-								 dmesh_property_types(contract, dmesh_source_tupdesc(&product), NULL),
-								 CurrentMemoryContext);
+		rs = dmesh_rules_compile_as(product.owner, contract,
+									dmesh_property_types(contract, dmesh_source_tupdesc(&product), NULL),
+									CurrentMemoryContext);
 		c->count = rs->nrules;
 		MemoryContextDelete(rs->cxt);
 	}

@@ -181,6 +181,8 @@ dmesh_publish_port(const DmeshProduct *product, const DmeshContract *contract,
 		ereport(ERROR,
 				(errcode(ERRCODE_DUPLICATE_TABLE),
 				 errmsg("relation %s already exists and is not a published view", qualified)));
+	if (*replaced)
+		dmesh_lock_relation(relid, AccessExclusiveLock);
 	if (*replaced && replaceable(relid, product, contract))
 		dmesh_spi_utility(psprintf("CREATE OR REPLACE VIEW %s WITH (security_barrier) AS %s",
 								   qualified, body));
@@ -189,7 +191,7 @@ dmesh_publish_port(const DmeshProduct *product, const DmeshContract *contract,
 		/* Columns move or go: build the view again, unless others use it. */
 		if (*replaced)
 		{
-			dmesh_check_no_dependents(product, relid, "rebuild");
+			dmesh_check_no_dependents(product, relid, "rebuild", false);
 			dmesh_spi_utility(psprintf("DROP VIEW %s", qualified));
 		}
 		dmesh_spi_utility(psprintf("CREATE VIEW %s WITH (security_barrier) AS %s", qualified, body));
@@ -298,11 +300,14 @@ dmesh_rewrite_ports(const DmeshProduct *product)
 		int			major = DatumGetInt32(SPI_getbinval(ports->vals[i], ports->tupdesc, 2, &isnull));
 		DmeshContract *contract;
 
-		if (!OidIsValid(lookup_port_relation(product, relname)))
+		Oid			relid = lookup_port_relation(product, relname);
+
+		if (!OidIsValid(relid))
 			continue;
 		contract = dmesh_load_contract(product, NULL, major);
 		if (contract == NULL)
 			continue;
+		dmesh_lock_relation(relid, AccessExclusiveLock);
 		dmesh_spi_utility(psprintf("CREATE OR REPLACE VIEW %s WITH (security_barrier) AS %s",
 								   port_qualified_name(product, relname),
 								   dmesh_port_query(product, contract)));
@@ -328,65 +333,116 @@ dmesh_apply_grant(const DmeshProduct *product, Oid consumer, bool grant)
 }
 
 /*
- * Refuse to drop a published view that other objects depend on, naming
- * them (a plain DROP would suggest CASCADE, which dmesh never does).
+ * The objects that depend on a relation, each described with its owner
+ * when it is a relation ("view x.y (owner z)"), and whether one of them
+ * is the source or a published relation of a product that is not retired.
  */
-void
-dmesh_check_no_dependents(const DmeshProduct *product, Oid relid, const char *action)
+#define DEPENDENTS \
+	"SELECT DISTINCT CASE WHEN c.oid IS NOT NULL" \
+	"   THEN pg_describe_object('pg_class'::regclass, c.oid, 0)" \
+	"        || ' (owner ' || quote_ident(pg_get_userbyid(c.relowner)) || ')'" \
+	"   ELSE pg_describe_object(d.classid, d.objid, d.objsubid) END," \
+	"   c.oid IS NOT NULL AND EXISTS (" \
+	"     SELECT FROM dmesh.data_product p" \
+	"       JOIN dmesh.domain dm ON dm.domain_id = p.domain_id" \
+	"      WHERE p.status <> 'retired'" \
+	"        AND (p.source_relation = c.oid" \
+	"             OR EXISTS (SELECT FROM dmesh.output_port o" \
+	"                         WHERE o.product_id = p.product_id AND o.status <> 'retired'" \
+	"                           AND to_regclass(format('%I.%I', dm.schema_name, o.relation_name)) = c.oid)))" \
+	"  FROM pg_depend d" \
+	"  LEFT JOIN pg_rewrite r" \
+	"    ON d.classid = 'pg_rewrite'::regclass AND r.oid = d.objid" \
+	"  LEFT JOIN pg_class c ON c.oid = r.ev_class" \
+	" WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid = $1" \
+	"   AND d.deptype = 'n' AND r.ev_class IS DISTINCT FROM $1" \
+	" ORDER BY 1"
+
+/*
+ * Refuse to drop a published view that other objects depend on, naming
+ * them and their owners (a plain DROP would suggest CASCADE, which dmesh
+ * never does on its own).  With "cascade", they may be dropped with it,
+ * as DROP ... CASCADE by the view's owner would, unless one of them is
+ * another product's source or published relation.  Returns the
+ * dependents' descriptions as a JSON array.
+ */
+char *
+dmesh_check_no_dependents(const DmeshProduct *product, Oid relid, const char *action,
+						  bool cascade)
 {
 	DmeshArgs	args;
 	uint64		n;
 	StringInfoData detail;
+	StringInfoData json;
+	bool		product_depends = false;
 
 	dmesh_args_init(&args);
 	dmesh_arg_oid(&args, OIDOID, relid);
-	n = dmesh_spi_exec("SELECT DISTINCT CASE WHEN r.oid IS NOT NULL"
-					   "   THEN pg_describe_object('pg_class'::regclass, r.ev_class, 0)"
-					   "   ELSE pg_describe_object(d.classid, d.objid, d.objsubid) END"
-					   "  FROM pg_depend d"
-					   "  LEFT JOIN pg_rewrite r"
-					   "    ON d.classid = 'pg_rewrite'::regclass AND r.oid = d.objid"
-					   " WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid = $1"
-					   "   AND d.deptype = 'n' AND r.ev_class IS DISTINCT FROM $1"
-					   " ORDER BY 1",
-					   &args, SPI_OK_SELECT);
-	if (n == 0)
-		return;
+	n = dmesh_spi_exec(DEPENDENTS, &args, SPI_OK_SELECT);
 
 	initStringInfo(&detail);
+	initStringInfo(&json);
+	appendStringInfoChar(&json, '[');
 	for (uint64 i = 0; i < n; i++)
+	{
 		appendStringInfo(&detail, "%s%s depends on %s.", i > 0 ? "\n" : "",
 						 dmesh_spi_text(i, 1), dmesh_qualified_relname(relid));
+		if (i > 0)
+			appendStringInfoString(&json, ", ");
+		escape_json(&json, dmesh_spi_text(i, 1));
+		if (strcmp(dmesh_spi_text(i, 2), "t") == 0)
+			product_depends = true;
+	}
+	appendStringInfoChar(&json, ']');
+	if (n == 0 || (cascade && !product_depends))
+		return json.data;
 	ereport(ERROR,
 			(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
 			 errmsg("cannot %s the published relation of data product \"%s\" because other objects depend on it",
 					action, dmesh_product_display(product)),
 			 errdetail("%s", detail.data),
-			 errhint("Drop or change the dependent objects first.")));
+			 product_depends ?
+			 errhint("Retire the data products built on it first.") :
+			 cascade || strcmp(action, "drop") != 0 ?
+			 errhint("Drop or change the dependent objects first.") :
+			 errhint("Drop or change the dependent objects first (their owners or a superuser can), or retire with cascade => true to drop them with it.")));
+	return NULL;				/* keep compiler quiet */
 }
 
 /*
  * Drop the live relations of the product (of one major version, or all
  * when major < 0) and mark their ports retired.  Appends the names of the
- * dropped relations to "dropped" as a JSON array.
+ * dropped relations to "dropped" as a JSON array, and with "cascade" the
+ * dependents dropped with them to "dependents".
  */
 int
-dmesh_drop_ports(const DmeshProduct *product, int major, StringInfo dropped)
+dmesh_drop_ports(const DmeshProduct *product, int major, bool cascade, StringInfo dropped,
+				 StringInfo dependents)
 {
 	SPITupleTable *ports;
 	uint64		n = live_ports(product, major, &ports);
 	DmeshArgs	args;
 	int			count = 0;
 
-	/* Check every relation before dropping any. */
+	/* Lock and check every relation before dropping any. */
+	appendStringInfoChar(dependents, '[');
 	for (uint64 i = 0; i < n; i++)
 	{
 		Oid			relid = lookup_port_relation(product,
 												 SPI_getvalue(ports->vals[i], ports->tupdesc, 1));
 
 		if (OidIsValid(relid))
-			dmesh_check_no_dependents(product, relid, "drop");
+		{
+			char	   *deps;
+
+			dmesh_lock_relation(relid, AccessExclusiveLock);
+			deps = dmesh_check_no_dependents(product, relid, "drop", cascade);
+			if (strcmp(deps, "[]") != 0)
+				appendStringInfo(dependents, "%s%.*s", dependents->len > 1 ? ", " : "",
+								 (int) strlen(deps) - 2, deps + 1);
+		}
 	}
+	appendStringInfoChar(dependents, ']');
 
 	appendStringInfoChar(dropped, '[');
 	for (uint64 i = 0; i < n; i++)
@@ -396,7 +452,8 @@ dmesh_drop_ports(const DmeshProduct *product, int major, StringInfo dropped)
 
 		if (OidIsValid(lookup_port_relation(product, relname)))
 		{
-			dmesh_spi_utility(psprintf("DROP VIEW %s", qualified));
+			dmesh_spi_utility(psprintf(cascade ? "DROP VIEW %s CASCADE" : "DROP VIEW %s",
+									   qualified));
 			if (count++ > 0)
 				appendStringInfoString(dropped, ", ");
 			escape_json(dropped, qualified);

@@ -60,7 +60,11 @@ broken_rules_json(DmeshEnforcement *e, int *broken, int nbroken)
 }
 
 /*
- * Store a row that broke the contract (called by the row trigger).
+ * Store a row that broke the contract (called by the row trigger).  The
+ * row becomes jsonb as the product's owner, under
+ * SECURITY_RESTRICTED_OPERATION: a column's type may have a cast to json,
+ * which is code of the type's owner.  Only the insert into the catalog
+ * runs as the extension owner.
  */
 void
 dmesh_quarantine_row(DmeshEnforcement *e, Relation rel, HeapTuple tuple, HeapTuple old,
@@ -71,22 +75,40 @@ dmesh_quarantine_row(DmeshEnforcement *e, Relation rel, HeapTuple tuple, HeapTup
 	Oid			writer = GetUserId();
 	DmeshSection section;
 	DmeshArgs	args;
+	bool		isnull;
+	Datum		row_json;
+	Datum		old_json;
+	bool		old_null;
 
 	SPI_connect();
+	dmesh_enter_as_role(&section, e->run_as);
+	dmesh_args_init(&args);
+	dmesh_arg_datum(&args, rowtype, heap_copy_tuple_as_datum(tuple, desc), false);
+	dmesh_arg_datum(&args, rowtype, old ? heap_copy_tuple_as_datum(old, desc) : (Datum) 0,
+					old == NULL);
+	dmesh_spi_exec("SELECT pg_catalog.to_jsonb($1), pg_catalog.to_jsonb($2)", &args,
+				   SPI_OK_SELECT);
+	row_json = PointerGetDatum(DatumGetJsonbPCopy(SPI_getbinval(SPI_tuptable->vals[0],
+																SPI_tuptable->tupdesc, 1,
+																&isnull)));
+	old_json = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &old_null);
+	if (!old_null)
+		old_json = PointerGetDatum(DatumGetJsonbPCopy(old_json));
+	dmesh_leave(&section);
+
 	dmesh_enter_privileged(&section);
 	dmesh_args_init(&args);
 	dmesh_arg_int8(&args, e->key.product_id);
 	dmesh_arg_text(&args, dmesh_qualified_relname(e->source_relid));
 	dmesh_arg_text(&args, old ? "UPDATE" : "INSERT");
-	dmesh_arg_datum(&args, rowtype, heap_copy_tuple_as_datum(tuple, desc), false);
-	dmesh_arg_datum(&args, rowtype, old ? heap_copy_tuple_as_datum(old, desc) : (Datum) 0,
-					old == NULL);
+	dmesh_arg_datum(&args, JSONBOID, row_json, false);
+	dmesh_arg_datum(&args, JSONBOID, old_json, old_null);
 	dmesh_arg_text(&args, broken_rules_json(e, broken, nbroken));
 	dmesh_arg_text(&args, e->rs->version);
 	dmesh_arg_text(&args, dmesh_role_name(writer));
 	dmesh_spi_exec("INSERT INTO dmesh.quarantined_row (product_id, relation, operation,"
 				   " row_data, old_row, broken_rules, contract_version, written_by)"
-				   " VALUES ($1, $2, $3, to_jsonb($4), to_jsonb($5), $6::jsonb, $7, $8)",
+				   " VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8)",
 				   &args, SPI_OK_INSERT);
 	dmesh_leave(&section);
 	SPI_finish();

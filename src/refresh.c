@@ -15,18 +15,21 @@
  *            one pass (check.c);
  *   publish: only if no rule of severity error failed, makes the new table
  *            the product's source and rewrites its views to read it: each
- *            view's rewrite waits for its running readers, which finish on
- *            the old rows, and readers after it see all the new ones, never
- *            a mix.  Views keep their grants; filters and masks are written
- *            anew from the agreements.  The old table is renamed
- *            "<product>_data_old_<oid>" and dropped later by
- *            dmesh._refresh_cleanup (the worker runs it after refreshing),
- *            in a transaction of its own, so the publishing commit has no
- *            storage to drop while readers wait.
+ *            view's rewrite waits for its running readers (at most
+ *            dmesh.lock_timeout), which finish on the old rows, and
+ *            readers after it see all the new ones, never a mix.  Views
+ *            keep their grants; filters and masks are written anew from
+ *            the agreements.  The old table is renamed
+ *            "dmesh_replaced_<oid>", recorded in dmesh.replaced_data and
+ *            dropped later by dmesh._refresh_cleanup (the worker runs it
+ *            after refreshing), in a transaction of its own, so the
+ *            publishing commit has no storage to drop while readers wait.
  * When a rule fails, the published data stays as it was, the build is kept
  * as "<product>_data_failed" (readable by the owner only) until a good
  * refresh (dmesh._refresh_cleanup drops it then) or the next failed one,
  * and a quality incident is opened; a good refresh resolves it.
+ * Everything that waits for another session's lock waits at most
+ * dmesh.lock_timeout (lock.c).
  *
  *-------------------------------------------------------------------------
  */
@@ -63,10 +66,46 @@ materialize_query(const DmeshProduct *product)
 }
 
 static void
+forget_replaced(Oid relid)
+{
+	DmeshArgs	args;
+
+	dmesh_args_init(&args);
+	dmesh_arg_oid(&args, OIDOID, relid);
+	(void) dmesh_spi_exec("DELETE FROM dmesh.replaced_data WHERE relid = $1", &args, SPI_OK_DELETE);
+}
+
+static void
 drop_if_exists(const char *nsp, const char *name)
 {
-	if (OidIsValid(get_relname_relid(name, get_namespace_oid(nsp, false))))
+	Oid			relid = get_relname_relid(name, get_namespace_oid(nsp, false));
+
+	if (OidIsValid(relid))
+	{
+		dmesh_lock_relation(relid, AccessExclusiveLock);
 		dmesh_spi_utility(psprintf("DROP TABLE %s.%s", quote_identifier(nsp), quote_identifier(name)));
+		forget_replaced(relid);
+	}
+}
+
+/*
+ * Record a table that dmesh._refresh_cleanup will drop: data a refresh
+ * replaced ("replaced"), or the build of a failed refresh ("failed",
+ * dropped once the product's data is good again).  Cleanup finds them
+ * here, by oid and name, never by a name pattern.
+ */
+static void
+remember_replaced(const DmeshProduct *product, Oid relid, const char *relname, const char *kind)
+{
+	DmeshArgs	args;
+
+	dmesh_args_init(&args);
+	dmesh_arg_oid(&args, OIDOID, relid);
+	dmesh_arg_text(&args, relname);
+	dmesh_arg_int8(&args, product->id);
+	dmesh_arg_text(&args, kind);
+	(void) dmesh_spi_exec("INSERT INTO dmesh.replaced_data (relid, relname, product_id, kind)"
+						  " VALUES ($1, $2, $3, $4)", &args, SPI_OK_INSERT);
 }
 
 Datum
@@ -117,7 +156,8 @@ dmesh_refresh_product(PG_FUNCTION_ARGS)
 	nsp = get_namespace_name(get_rel_namespace(relid));
 	failed_name = psprintf("%s_failed", data_name);
 	new_name = psprintf("%s_new", data_name);
-	old_name = psprintf("%s_old_%u", data_name, relid);
+	/* not derived from the product's name: never longer than a name may be */
+	old_name = psprintf("dmesh_replaced_%u", relid);
 
 	/*
 	 * A build left by a refresh that did not finish.  (The data earlier
@@ -125,10 +165,11 @@ dmesh_refresh_product(PG_FUNCTION_ARGS)
 	 * transaction of their own: dropping storage here would make readers
 	 * wait for it at the commit that publishes.)
 	 */
-	LockRelationOid(relid, ExclusiveLock);
+	dmesh_lock_relation(relid, ExclusiveLock);
 	drop_if_exists(nsp, new_name);
 
 	/* Write: a new table beside the published one; readers go on. */
+	dmesh_check_stored_query(query, product.owner);
 	dmesh_spi_utility(psprintf("CREATE TABLE %s.%s AS %s WITH NO DATA", quote_identifier(nsp),
 							   quote_identifier(new_name), query));
 	dmesh_spi_utility(psprintf("ALTER TABLE %s.%s OWNER TO %s", quote_identifier(nsp),
@@ -177,10 +218,12 @@ dmesh_refresh_product(PG_FUNCTION_ARGS)
 							  " WHERE product_id = $1", &src, SPI_OK_UPDATE);
 		product.source_relid = build;
 		dmesh_rewrite_ports(&product);
+		dmesh_lock_relation(relid, AccessExclusiveLock);
 		dmesh_spi_utility(psprintf("ALTER TABLE %s.%s RENAME TO %s", quote_identifier(nsp),
 								   quote_identifier(data_name), quote_identifier(old_name)));
 		dmesh_spi_utility(psprintf("ALTER TABLE %s.%s RENAME TO %s", quote_identifier(nsp),
 								   quote_identifier(new_name), quote_identifier(data_name)));
+		remember_replaced(&product, relid, old_name, "replaced");
 		relid = build;
 		ereport(DEBUG1,
 				(errmsg("refresh of %s: published in %.3f ms (waiting for readers included)",
@@ -193,6 +236,7 @@ dmesh_refresh_product(PG_FUNCTION_ARGS)
 		drop_if_exists(nsp, failed_name);
 		dmesh_spi_utility(psprintf("ALTER TABLE %s.%s RENAME TO %s", quote_identifier(nsp),
 								   quote_identifier(new_name), quote_identifier(failed_name)));
+		remember_replaced(&product, build, failed_name, "failed");
 		(void) dmesh_spi_exec("SELECT dmesh._incident($1, 'quality', true,"
 							  "       jsonb_build_object('failed_rules', $2::jsonb, 'build_rows', $3,"
 							  "                          'refresh', 'not published'))",

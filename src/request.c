@@ -57,7 +57,8 @@ dmesh_request_access(PG_FUNCTION_ARGS)
 	dmesh_enter_privileged(&section);
 	dmesh_require_product(ref, DMESH_NO_LOCK, &product);
 	dmesh_refuse_retired(&product, "request access to");
-	filter = dmesh_check_row_filter(&product, dmesh_load_contract(&product, NULL, -1), filter);
+	filter = dmesh_check_row_filter(&product, dmesh_load_contract(&product, NULL, -1), filter,
+									caller);
 
 	dmesh_args_init(&args);
 	dmesh_arg_int8(&args, product.id);
@@ -152,7 +153,9 @@ dmesh_approve_access(PG_FUNCTION_ARGS)
 	DmeshArgs	args;
 	int64		grant_id;
 
-	grant_id = dmesh_make_agreement(&product, r.requester, filter ? filter : r.filter, r.purpose,
+	/* the requester's filter is checked as the requester, a new one as the caller */
+	grant_id = dmesh_make_agreement(&product, r.requester, filter ? filter : r.filter,
+									filter ? caller : r.requester, r.purpose,
 									PG_ARGISNULL(2) ? (Datum) 0 : PG_GETARG_DATUM(2),
 									PG_ARGISNULL(2), NULL, r.id, caller);
 	dmesh_args_init(&args);

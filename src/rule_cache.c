@@ -22,6 +22,7 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "catalog/partition.h"
 #include "executor/spi.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
@@ -120,8 +121,32 @@ is_masked_classification(const char *classification)
 }
 
 /*
+ * Is "relid" the product's source table, or a partition of it?
+ */
+static bool
+is_source_or_partition(Oid relid, Oid source)
+{
+	ListCell   *lc;
+
+	if (!OidIsValid(source))
+		return false;
+	if (relid == source)
+		return true;
+	if (!get_rel_relispartition(relid))
+		return false;
+	foreach(lc, get_partition_ancestors(relid))
+		if (lfirst_oid(lc) == source)
+			return true;
+	return false;
+}
+
+/*
  * Build an entry: read the product and its active contract as the
- * extension owner, compile the rules against the trigger's table.
+ * extension owner; refuse a table that is not the product's source (the
+ * trigger functions can be attached to any table by its owner); compile
+ * the rules against the table as the product's owner, under
+ * SECURITY_RESTRICTED_OPERATION, since compiling reads values with the
+ * column types' input functions.
  */
 static void
 build_entry(DmeshEnforcement *entry, int64 product_id, Relation rel)
@@ -145,13 +170,21 @@ build_entry(DmeshEnforcement *entry, int64 product_id, Relation rel)
 					   "  JOIN dmesh.domain d ON d.domain_id = p.domain_id"
 					   " WHERE p.product_id = $1", &args, SPI_OK_SELECT) == 0)
 		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("trigger on %s refers to data product %lld, which does not exist",
 						dmesh_qualified_relname(RelationGetRelid(rel)), (long long) product_id)));
 	ref.domain = dmesh_spi_text(0, 1);
 	ref.product = dmesh_spi_text(0, 2);
 	if (!dmesh_load_product(&ref, DMESH_NO_LOCK, &product))
 		elog(ERROR, "data product %lld vanished", (long long) product_id);
+	if (!is_source_or_partition(RelationGetRelid(rel), product.source_relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("dmesh enforcement trigger on %s does not belong to it",
+						dmesh_qualified_relname(RelationGetRelid(rel))),
+				 errdetail("The trigger names data product \"%s\", whose source is another relation.",
+						   dmesh_product_display(&product)),
+				 errhint("Use dmesh.enforce_contract to hold a product's source to its contract.")));
 	contract = dmesh_load_contract(&product, NULL, -1);
 
 	cxt = AllocSetContextCreate(CacheMemoryContext, "dmesh enforcement",
@@ -163,7 +196,7 @@ build_entry(DmeshEnforcement *entry, int64 product_id, Relation rel)
 		contract = dmesh_contract_compile(doc);
 		attnums = palloc(sizeof(AttrNumber) * Max(contract->nprops, 1));
 		types = dmesh_property_types(contract, RelationGetDescr(rel), attnums);
-		entry->rs = dmesh_rules_compile(contract, types, cxt);
+		entry->rs = dmesh_rules_compile_as(product.owner, contract, types, cxt);
 	}
 	PG_CATCH();
 	{
@@ -175,8 +208,7 @@ build_entry(DmeshEnforcement *entry, int64 product_id, Relation rel)
 
 	entry->cxt = cxt;
 	entry->source_relid = product.source_relid;
-	entry->source_owner = OidIsValid(product.source_relid) ?
-		dmesh_relation_owner(product.source_relid) : InvalidOid;
+	entry->run_as = product.owner;
 	entry->display = pstrdup(dmesh_product_display(&product));
 	entry->attnums = attnums;
 	entry->masked = palloc0(sizeof(bool) * Max(contract->nprops, 1));

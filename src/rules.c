@@ -1083,6 +1083,25 @@ dmesh_rules_compile(DmeshContract *contract, const Oid *types, MemoryContext par
 	return rs;
 }
 
+/*
+ * Compile as the given role (a product's owner), under
+ * SECURITY_RESTRICTED_OPERATION with search_path pinned: compiling reads
+ * values with the column types' input functions, which may run a domain's
+ * CHECK, so it never runs with more rights than the product's owner.
+ */
+DmeshRuleSet *
+dmesh_rules_compile_as(Oid role, DmeshContract *contract, const Oid *types,
+					   MemoryContext parent)
+{
+	DmeshSection section;
+	DmeshRuleSet *rs;
+
+	dmesh_enter_as_role(&section, role);
+	rs = dmesh_rules_compile(contract, types, parent);
+	dmesh_leave(&section);
+	return rs;
+}
+
 /* ----------------------------------------------------------------
  * Testing values
  * ----------------------------------------------------------------
@@ -1440,6 +1459,7 @@ dmesh_rule_sql_text(DmeshRuleSet *rs, const DmeshRule *r, const char *object, bo
 	ctx.query = buf.data;
 	ctx.what = psprintf("sql rule \"%s\"", r->name);
 	ctx.always = true;
+	ctx.offset = 0;
 	callback.callback = dmesh_query_error_context;
 	callback.arg = &ctx;
 	callback.previous = error_context_stack;

@@ -49,8 +49,11 @@ dmesh_query_error_context(void *arg)
 	if (pos > 0)
 	{
 		errposition(0);
-		internalerrposition(pos);
-		internalerrquery(ctx->query);
+		if (ctx->query != NULL && pos > ctx->offset)
+		{
+			internalerrposition(pos - ctx->offset);
+			internalerrquery(ctx->query);
+		}
 	}
 	if (ctx->what != NULL && (ctx->always || pos <= 0))
 		errcontext("%s", ctx->what);
@@ -154,7 +157,7 @@ check_target_list(Query *query)
 static char *
 normalize_query(const char *source)
 {
-	DmeshQueryContext ctx = {source, NULL, false};
+	DmeshQueryContext ctx = {source, NULL, false, 0};
 	ErrorContextCallback errcallback;
 	List	   *raw;
 	RawStmt    *rawstmt;
@@ -205,6 +208,7 @@ normalize_query(const char *source)
 				 errmsg("source query uses a temporary relation"),
 				 errdetail("A data product outlives the session that creates it.")));
 	check_target_list(query);
+	dmesh_refuse_unsafe_constants((Node *) query, "source query");
 
 	error_context_stack = errcallback.previous;
 
@@ -282,7 +286,7 @@ dmesh_check_source_readable(const DmeshSource *source, Oid owner,
 	{
 		char	   *what = psprintf("checking the source query of data product \"%s\" as role \"%s\"",
 									product_display, dmesh_role_name(owner));
-		DmeshQueryContext ctx = {source->query, what, false};
+		DmeshQueryContext ctx = {source->query, what, false, 0};
 		ErrorContextCallback errcallback;
 		DmeshSection section;
 		SPIPlanPtr	plan;
@@ -308,6 +312,28 @@ dmesh_check_source_readable(const DmeshSource *source, Oid owner,
 
 		error_context_stack = errcallback.previous;
 	}
+}
+
+/*
+ * A stored source query, before dmesh parses it again as the extension
+ * owner (creating a published view, or a materialized product's table):
+ * analyzed as the product's owner, it may not hold a constant that dmesh
+ * could not read safely (trust.c).  Queries are checked when given; this
+ * also covers those stored before the check existed, and types that
+ * changed since.
+ */
+void
+dmesh_check_stored_query(const char *query, Oid owner)
+{
+	DmeshSection section;
+	List	   *raw;
+	Query	   *analyzed;
+
+	dmesh_enter_as_role(&section, owner);
+	raw = raw_parser(query, RAW_PARSE_DEFAULT);
+	analyzed = parse_analyze_fixedparams(linitial_node(RawStmt, raw), query, NULL, 0, NULL);
+	dmesh_leave(&section);
+	dmesh_refuse_unsafe_constants((Node *) analyzed, "source query");
 }
 
 char *

@@ -14,6 +14,8 @@
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "storage/proc.h"
+#include "utils/guc.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
@@ -83,12 +85,21 @@ dmesh_spi_exec(const char *sql, DmeshArgs *args, int expected)
 }
 
 /*
- * Run a utility statement (DDL) built with quoted identifiers.
+ * Run a utility statement (DDL) built with quoted identifiers, waiting at
+ * most dmesh.lock_timeout for any lock it needs (see lock.c; the main
+ * relations are usually locked before, with dmesh_lock_relation, whose
+ * error names who holds them).
  */
 void
 dmesh_spi_utility(const char *sql)
 {
+	int			nestlevel = NewGUCNestLevel();
+
+	if (dmesh_lock_timeout > 0 && (LockTimeout == 0 || LockTimeout > dmesh_lock_timeout))
+		(void) set_config_option("lock_timeout", psprintf("%d", dmesh_lock_timeout),
+								 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 	(void) dmesh_spi_exec(sql, NULL, SPI_OK_UTILITY);
+	AtEOXact_GUC(true, nestlevel);
 }
 
 /*
@@ -131,13 +142,45 @@ dmesh_spi_oid(uint64 row, int col)
 }
 
 /*
- * Run fn(arg) in an internal subtransaction.  On error, roll the
- * subtransaction back and return false, with the error's message in
- * *message (allocated in the caller's memory context) if message is not
- * NULL.  Memory context and resource owner are the caller's afterwards.
+ * What an error was, without the values its message may quote: the
+ * message as the code writes it, each value it would show replaced by
+ * "...", and the SQLSTATE.  An error raised while reading a product's
+ * data can quote that data ("invalid input syntax for type bigint:
+ * \"078-05-1120\""); this is what dmesh stores where consumers read.
  */
-bool
-dmesh_try(void (*fn) (void *arg), void *arg, char **message)
+char *
+dmesh_error_summary(const ErrorData *edata)
+{
+	const char *fmt = edata->message_id ? edata->message_id : "unknown error";
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	for (const char *p = fmt; *p; p++)
+	{
+		if (*p != '%')
+		{
+			appendStringInfoChar(&buf, *p);
+			continue;
+		}
+		if (p[1] == '%')
+		{
+			appendStringInfoChar(&buf, '%');
+			p++;
+			continue;
+		}
+		/* flags, width, precision and length, then the conversion */
+		for (p++; *p && strchr("-+ #0123456789.*hlqLjzt", *p); p++)
+			;
+		if (*p == '\0')
+			break;
+		appendStringInfoString(&buf, "...");
+	}
+	appendStringInfo(&buf, " (SQLSTATE %s)", unpack_sql_state(edata->sqlerrcode));
+	return buf.data;
+}
+
+static bool
+try_call(void (*fn) (void *arg), void *arg, char **message, bool summary)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	ResourceOwner owner = CurrentResourceOwner;
@@ -159,7 +202,7 @@ dmesh_try(void (*fn) (void *arg), void *arg, char **message)
 		FlushErrorState();
 		RollbackAndReleaseCurrentSubTransaction();
 		if (message)
-			*message = pstrdup(edata->message);
+			*message = summary ? dmesh_error_summary(edata) : pstrdup(edata->message);
 		FreeErrorData(edata);
 		ok = false;
 	}
@@ -167,6 +210,25 @@ dmesh_try(void (*fn) (void *arg), void *arg, char **message)
 	MemoryContextSwitchTo(cxt);
 	CurrentResourceOwner = owner;
 	return ok;
+}
+
+/*
+ * Run fn(arg) in an internal subtransaction.  On error, roll the
+ * subtransaction back and return false, with the error's message in
+ * *message (allocated in the caller's memory context) if message is not
+ * NULL.  Memory context and resource owner are the caller's afterwards.
+ */
+bool
+dmesh_try(void (*fn) (void *arg), void *arg, char **message)
+{
+	return try_call(fn, arg, message, false);
+}
+
+/* The same, with the error's summary (dmesh_error_summary) instead. */
+bool
+dmesh_try_summary(void (*fn) (void *arg), void *arg, char **summary)
+{
+	return try_call(fn, arg, summary, true);
 }
 
 /*

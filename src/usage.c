@@ -65,6 +65,7 @@ typedef struct PendingWrite
 {
 	DmeshUsageKey key;			/* relid 0: target not known yet */
 	DmeshUsageCounts counts;
+	bool		bounded;		/* neither end is a product's: see usage_shmem.c */
 	int			nestlevel;		/* subtransaction that made it */
 } PendingWrite;
 
@@ -119,6 +120,26 @@ referenced_columns(RangeTblEntry *rte, uint64 *columns)
 	}
 }
 
+/*
+ * Is the relation a product's: a relation in a domain's schema (published
+ * views, materialized data), or a product's source?  Two cheap probes.
+ */
+static bool
+product_relation(Oid relid)
+{
+	return OidIsValid(relid) &&
+		(dmesh_in_domain_schema(relid) ||
+		 dmesh_catalog_has_oid("data_product", "data_product_source_relation_idx",
+							   "source_relation", relid));
+}
+
+/* A write is bounded (per role) unless one of its ends is a product's. */
+static bool
+bounded_write(const DmeshUsageKey *key)
+{
+	return !product_relation(key->relid) && !product_relation(key->source);
+}
+
 static void
 pending_add(const DmeshUsageKey *key, int64 rows, TimestampTz when)
 {
@@ -144,6 +165,7 @@ pending_add(const DmeshUsageKey *key, int64 rows, TimestampTz when)
 	w->counts.count = 1;
 	w->counts.rows = rows;
 	w->counts.first = w->counts.last = when;
+	w->bounded = OidIsValid(key->relid) ? bounded_write(key) : true;
 	w->nestlevel = level;
 	pending_writes = lappend(pending_writes, w);
 	MemoryContextSwitchTo(old);
@@ -201,7 +223,7 @@ note_statement(QueryDesc *queryDesc)
 			referenced_columns(rte, counts[i].columns);
 		}
 		for (int i = 0; i < nread; i++)
-			(void) dmesh_usage_add(&keys[i], &counts[i]);
+			(void) dmesh_usage_add(&keys[i], &counts[i], false);
 	}
 
 	/* Writes of one relation from others. */
@@ -334,6 +356,7 @@ dmesh_usage_resolve_target(Oid relid, int32 kind, List *sources)
 		w->key.relid = relid;
 		if (OidIsValid(w->key.source))
 		{
+			w->bounded = bounded_write(&w->key);
 			resolved = lappend(resolved, w);
 			continue;
 		}
@@ -346,6 +369,7 @@ dmesh_usage_resolve_target(Oid relid, int32 kind, List *sources)
 				continue;
 			*copy = *w;
 			copy->key.source = lfirst_oid(sc);
+			copy->bounded = bounded_write(&copy->key);
 			resolved = lappend(resolved, copy);
 		}
 	}
@@ -366,7 +390,7 @@ usage_xact_callback(XactEvent event, void *arg)
 				PendingWrite *w = lfirst(lc);
 
 				if (OidIsValid(w->key.relid))
-					(void) dmesh_usage_add(&w->key, &w->counts);
+					(void) dmesh_usage_add(&w->key, &w->counts, w->bounded);
 			}
 			dmesh_usage_subtract(flushed_keys, flushed_counts, flushed_n);
 			break;

@@ -12,7 +12,11 @@
  * Its size is fixed at start (dmesh.usage_max_entries).  When it is full,
  * counts for pairs not yet in it are not kept: they are counted in
  * "dropped" (dmesh.usage_status()) and a warning is logged once until
- * the next flush frees entries.  dmesh.flush_usage() (usage.c) moves a
+ * the next flush frees entries.  Writes between relations outside every
+ * data product are "bounded": each role may hold at most
+ * dmesh.usage_max_entries_per_role of them (a second table counts them),
+ * so no role can fill the table with writes of its own and starve the
+ * counts of products' reads and writes.  dmesh.flush_usage() (usage.c) moves a
  * database's counters into its catalog; entries leave the table only once
  * that transaction commits.
  *
@@ -38,7 +42,8 @@
 #include "dmesh.h"
 
 #define USAGE_DUMP_FILE		"pg_stat/dmesh_usage.stat"
-#define USAGE_FILE_HEADER	0x444d5531	/* "DMU1" */
+#define USAGE_FILE_HEADER_V1	0x444d5531	/* "DMU1": entries without "bounded" */
+#define USAGE_FILE_HEADER	0x444d5532	/* "DMU2" */
 
 typedef struct UsageShared
 {
@@ -51,23 +56,40 @@ typedef struct UsageShared
 typedef struct UsageEntry
 {
 	DmeshUsageKey key;
+	bool		bounded;		/* counts against its role's share */
 	slock_t		mutex;
 	DmeshUsageCounts counts;
 } UsageEntry;
 
+/* How many bounded entries a role holds. */
+typedef struct RoleShareKey
+{
+	Oid			dbid;
+	Oid			roleid;
+} RoleShareKey;
+
+typedef struct RoleShare
+{
+	RoleShareKey key;
+	int			entries;
+} RoleShare;
+
 int			dmesh_usage_max_entries = 10000;
+int			dmesh_usage_max_entries_per_role = 1000;
 bool		dmesh_usage_available = false;
 
 static UsageShared *usage_shared = NULL;
 static HTAB *usage_hash = NULL;
+static HTAB *role_hash = NULL;	/* under the same lock */
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
 
 static Size
 usage_memsize(void)
 {
-	return add_size(MAXALIGN(sizeof(UsageShared)),
-					hash_estimate_size(dmesh_usage_max_entries, sizeof(UsageEntry)));
+	return add_size(add_size(MAXALIGN(sizeof(UsageShared)),
+							 hash_estimate_size(dmesh_usage_max_entries, sizeof(UsageEntry))),
+					hash_estimate_size(dmesh_usage_max_entries, sizeof(RoleShare)));
 }
 
 static void
@@ -103,6 +125,7 @@ usage_shmem_shutdown(int code, Datum arg)
 	while ((entry = hash_seq_search(&status)) != NULL)
 	{
 		if (fwrite(&entry->key, sizeof(entry->key), 1, file) != 1 ||
+			fwrite(&entry->bounded, sizeof(entry->bounded), 1, file) != 1 ||
 			fwrite(&entry->counts, sizeof(entry->counts), 1, file) != 1)
 		{
 			hash_seq_term(&status);
@@ -126,6 +149,39 @@ error:
 	unlink(USAGE_DUMP_FILE ".tmp");
 }
 
+/* One more (or one less) bounded entry of a role; false if it holds its share. */
+static bool
+role_share_add(const DmeshUsageKey *key, int delta)
+{
+	RoleShareKey rkey;
+	RoleShare  *share;
+	bool		found;
+
+	memset(&rkey, 0, sizeof(rkey));
+	rkey.dbid = key->dbid;
+	rkey.roleid = key->roleid;
+	if (delta > 0)
+	{
+		share = hash_search(role_hash, &rkey, HASH_ENTER_NULL, &found);
+		if (share == NULL)
+			return false;
+		if (!found)
+			share->entries = 0;
+		if (share->entries >= dmesh_usage_max_entries_per_role)
+		{
+			if (share->entries == 0)
+				(void) hash_search(role_hash, &rkey, HASH_REMOVE, NULL);
+			return false;
+		}
+		share->entries++;
+		return true;
+	}
+	share = hash_search(role_hash, &rkey, HASH_FIND, NULL);
+	if (share != NULL && --share->entries <= 0)
+		(void) hash_search(role_hash, &rkey, HASH_REMOVE, NULL);
+	return true;
+}
+
 /* Read the table written at the last shutdown, then remove the file. */
 static void
 usage_load_file(void)
@@ -142,7 +198,8 @@ usage_load_file(void)
 					 errmsg("could not read file \"%s\": %m", USAGE_DUMP_FILE)));
 		return;
 	}
-	if (fread(&header, sizeof(header), 1, file) != 1 || header != USAGE_FILE_HEADER ||
+	if (fread(&header, sizeof(header), 1, file) != 1 ||
+		(header != USAGE_FILE_HEADER && header != USAGE_FILE_HEADER_V1) ||
 		fread(&count, sizeof(count), 1, file) != 1)
 	{
 		ereport(LOG, (errmsg("ignoring file \"%s\": not a dmesh usage file", USAGE_DUMP_FILE)));
@@ -152,21 +209,27 @@ usage_load_file(void)
 	{
 		DmeshUsageKey key;
 		DmeshUsageCounts counts;
+		bool		bounded = false;
 		UsageEntry *entry;
 		bool		found;
 
-		if (fread(&key, sizeof(key), 1, file) != 1 || fread(&counts, sizeof(counts), 1, file) != 1)
+		if (fread(&key, sizeof(key), 1, file) != 1 ||
+			(header == USAGE_FILE_HEADER && fread(&bounded, sizeof(bounded), 1, file) != 1) ||
+			fread(&counts, sizeof(counts), 1, file) != 1)
 		{
 			ereport(LOG, (errmsg("file \"%s\" is truncated", USAGE_DUMP_FILE)));
 			break;
 		}
 		if (hash_get_num_entries(usage_hash) >= dmesh_usage_max_entries)
 			break;
+		if (bounded && !role_share_add(&key, 1))
+			continue;
 		entry = hash_search(usage_hash, &key, HASH_ENTER_NULL, &found);
 		if (entry == NULL)
 			break;
 		if (!found)
 			SpinLockInit(&entry->mutex);
+		entry->bounded = bounded;
 		entry->counts = counts;
 	}
 	FreeFile(file);
@@ -196,6 +259,11 @@ usage_shmem_startup(void)
 	info.entrysize = sizeof(UsageEntry);
 	usage_hash = ShmemInitHash("dmesh usage counters", dmesh_usage_max_entries,
 							   dmesh_usage_max_entries, &info, HASH_ELEM | HASH_BLOBS);
+	memset(&info, 0, sizeof(info));
+	info.keysize = sizeof(RoleShareKey);
+	info.entrysize = sizeof(RoleShare);
+	role_hash = ShmemInitHash("dmesh usage role shares", dmesh_usage_max_entries,
+							  dmesh_usage_max_entries, &info, HASH_ELEM | HASH_BLOBS);
 	LWLockRelease(AddinShmemInitLock);
 
 	if (!IsUnderPostmaster)
@@ -230,9 +298,15 @@ merge_counts(DmeshUsageCounts *into, const DmeshUsageCounts *add)
 		into->columns[i] |= add->columns[i];
 }
 
-/* Add counts under a key; false if the table is full (counted as dropped). */
+/*
+ * Add counts under a key; false if the table is full, or the key is
+ * "bounded" (a write between relations outside every product) and its
+ * role already holds dmesh.usage_max_entries_per_role such keys: one role
+ * cannot fill the table with its own writes.  Counts not kept are counted
+ * as dropped.
+ */
 bool
-dmesh_usage_add(const DmeshUsageKey *key, const DmeshUsageCounts *counts)
+dmesh_usage_add(const DmeshUsageKey *key, const DmeshUsageCounts *counts, bool bounded)
 {
 	UsageEntry *entry;
 	bool		found;
@@ -243,21 +317,29 @@ dmesh_usage_add(const DmeshUsageKey *key, const DmeshUsageCounts *counts)
 	entry = hash_search(usage_hash, key, HASH_FIND, NULL);
 	if (entry == NULL)
 	{
+		bool		full;
+
 		/* a new key: take the lock exclusively to add it */
 		LWLockRelease(usage_shared->lock);
 		LWLockAcquire(usage_shared->lock, LW_EXCLUSIVE);
 		/* the table may not grow past its size (shared hash tables could) */
 		entry = hash_search(usage_hash, key, HASH_FIND, &found);
-		if (entry == NULL && hash_get_num_entries(usage_hash) < dmesh_usage_max_entries)
+		full = hash_get_num_entries(usage_hash) >= dmesh_usage_max_entries;
+		if (entry == NULL && !full && (!bounded || role_share_add(key, 1)))
+		{
 			entry = hash_search(usage_hash, key, HASH_ENTER_NULL, &found);
+			if (entry == NULL && bounded)
+				(void) role_share_add(key, -1);
+		}
 		if (entry == NULL)
 		{
 			bool		warn;
 
 			SpinLockAcquire(&usage_shared->mutex);
 			usage_shared->dropped += counts->count;
-			warn = !usage_shared->warned;
-			usage_shared->warned = true;
+			warn = full && !usage_shared->warned;
+			if (warn)
+				usage_shared->warned = true;
 			SpinLockRelease(&usage_shared->mutex);
 			LWLockRelease(usage_shared->lock);
 			if (warn)
@@ -270,6 +352,7 @@ dmesh_usage_add(const DmeshUsageKey *key, const DmeshUsageCounts *counts)
 		if (!found)
 		{
 			SpinLockInit(&entry->mutex);
+			entry->bounded = bounded;
 			memset(&entry->counts, 0, sizeof(entry->counts));
 		}
 	}
@@ -333,7 +416,11 @@ dmesh_usage_subtract(const DmeshUsageKey *keys, const DmeshUsageCounts *counts, 
 		entry->counts.count -= counts[i].count;
 		entry->counts.rows -= counts[i].rows;
 		if (entry->counts.count <= 0)
+		{
+			if (entry->bounded)
+				(void) role_share_add(&keys[i], -1);
 			(void) hash_search(usage_hash, &keys[i], HASH_REMOVE, NULL);
+		}
 		else
 		{
 			/* later counts: what they read is kept; times start after the flush */

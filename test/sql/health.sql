@@ -70,7 +70,9 @@ UPDATE dmesh.incident SET resolved_at = now() WHERE resolved_at IS NULL;
 SELECT product, open_incidents, status FROM dmesh.product_health WHERE product = 'fresh';
 -- One open incident per product and kind.
 INSERT INTO dmesh.incident (product_id, kind) SELECT product_id, 'quality' FROM dmesh.data_product WHERE name = 'fresh';
+\set VERBOSITY terse
 INSERT INTO dmesh.incident (product_id, kind) SELECT product_id, 'quality' FROM dmesh.data_product WHERE name = 'fresh';
+\set VERBOSITY default
 DELETE FROM dmesh.incident;
 
 -- The metrics.

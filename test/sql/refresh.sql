@@ -65,11 +65,16 @@ SELECT kind, occurrences, resolved_at IS NULL AS open
   FROM dmesh.incident i JOIN dmesh.data_product p USING (product_id) WHERE p.name = 'big' AND p.domain_id = (SELECT domain_id FROM dmesh.domain WHERE name = 'refresh');
 -- What refreshes replaced waits for dmesh._refresh_cleanup (the worker runs
 -- it in a transaction of its own, so that no reader waits for the drop).
-SELECT count(*) AS replaced_tables FROM pg_class
- WHERE relnamespace = 'dmesh_refresh'::regnamespace AND relname LIKE 'big\_data\_old\_%';
+-- dmesh.replaced_data lists them (never found by a name pattern); each
+-- exists under the name recorded.
+SELECT x.kind, count(*) AS replaced_tables,
+       bool_and(EXISTS (SELECT FROM pg_class c WHERE c.oid = x.relid AND c.relname = x.relname
+                           AND c.relnamespace = 'dmesh_refresh'::regnamespace)) AS present
+  FROM dmesh.replaced_data x JOIN dmesh.data_product p USING (product_id)
+ WHERE p.name = 'big' GROUP BY x.kind ORDER BY 1;
 SELECT dmesh._refresh_cleanup() AS dropped;
-SELECT count(*) AS replaced_tables FROM pg_class
- WHERE relnamespace = 'dmesh_refresh'::regnamespace AND relname LIKE 'big\_data\_old\_%';
+SELECT count(*) AS replaced_tables FROM dmesh.replaced_data x JOIN dmesh.data_product p USING (product_id)
+ WHERE p.name = 'big';
 SELECT to_regclass('dmesh_refresh.big_data_failed') AS failed_build;
 SELECT source_relation FROM dmesh.data_product WHERE name = 'big'
    AND domain_id = (SELECT domain_id FROM dmesh.domain WHERE name = 'refresh');
