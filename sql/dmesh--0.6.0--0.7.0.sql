@@ -372,3 +372,27 @@ AS $$
 $$;
 COMMENT ON FUNCTION @extschema@._dataset_name(text) IS
   'Internal: schema.relation without quotes, for a relation name as dmesh writes it (each part quoted where needed); other text as given. Reads no catalog.';
+
+-------------------------------------------------------------------------------
+-- Agreements made before 0.7.0, checked as they would be now
+-------------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@._agreement_problems()
+RETURNS TABLE (product text, consumer regrole, problem text)
+AS 'MODULE_PATHNAME', 'dmesh_agreement_problems'
+LANGUAGE C;
+COMMENT ON FUNCTION @extschema@._agreement_problems() IS
+  'Internal: the live agreements whose row filter dmesh would refuse today (it calls code of an untrusted owner, or holds a constant dmesh cannot read safely), each checked as the role that wrote it. Superusers only. Run by the update to 0.7.0, which warns about each.';
+REVOKE ALL ON FUNCTION @extschema@._agreement_problems() FROM PUBLIC;
+
+DO $$
+DECLARE
+    r record;
+BEGIN
+    FOR r IN SELECT * FROM @extschema@._agreement_problems() LOOP
+        RAISE WARNING 'agreement of role % on data product "%" has a row filter dmesh refuses now: %',
+                      r.consumer, r.product, r.problem
+              USING HINT = 'Revoke it (dmesh.revoke_access), or grant it again with a filter that dmesh accepts.';
+    END LOOP;
+END
+$$;

@@ -24,6 +24,9 @@
 #include "postgres.h"
 
 #include "access/relation.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "miscadmin.h"
 #include "catalog/namespace.h"
 #include "nodes/makefuncs.h"
 #include "optimizer/optimizer.h"
@@ -224,4 +227,87 @@ dmesh_check_policy_expression(const char *expr, Oid author)
 	c.relid = get_relname_relid("product_metadata", get_namespace_oid("dmesh", false));
 	c.alias = "m";
 	check_condition(&c);
+}
+
+/* ----------------------------------------------------------------
+ * dmesh._agreement_problems(): live agreements whose row filter dmesh
+ * would refuse today (made before the checks existed, or code changed
+ * owner since), each checked as its author.  Superusers only.
+ * ----------------------------------------------------------------
+ */
+
+typedef struct FilterCheck
+{
+	DmeshProduct *product;
+	const char *filter;
+	Oid			author;
+} FilterCheck;
+
+static void
+filter_check_body(void *arg)
+{
+	FilterCheck *f = arg;
+
+	(void) dmesh_check_row_filter(f->product, dmesh_load_contract(f->product, NULL, -1),
+								  f->filter, f->author);
+}
+
+#define AGREEMENT_FILTERS \
+	"SELECT d.name || '.' || p.name, g.consumer, g.row_filter," \
+	"       CASE WHEN g.request_id IS NOT NULL AND r.row_filter IS NOT DISTINCT FROM g.row_filter" \
+	"            THEN r.requester::oid" \
+	"            ELSE (SELECT a.oid FROM pg_roles a WHERE a.rolname = g.granted_by) END" \
+	"  FROM dmesh.access_grant g" \
+	"  JOIN dmesh.data_product p ON p.product_id = g.product_id" \
+	"  JOIN dmesh.domain d ON d.domain_id = p.domain_id" \
+	"  LEFT JOIN dmesh.access_request r ON r.request_id = g.request_id" \
+	" WHERE g.row_filter IS NOT NULL AND p.status <> 'retired'" \
+	" ORDER BY g.grant_id"
+
+PG_FUNCTION_INFO_V1(dmesh_agreement_problems);
+Datum
+dmesh_agreement_problems(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	DmeshSection section;
+	uint64		n;
+	SPITupleTable *rows;
+
+	if (!superuser())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("only superusers can check every agreement")));
+	InitMaterializedSRF(fcinfo, 0);
+	SPI_connect();
+	dmesh_enter_privileged(&section);
+	n = dmesh_spi_exec(AGREEMENT_FILTERS, NULL, SPI_OK_SELECT);
+	rows = SPI_tuptable;
+	for (uint64 i = 0; i < n; i++)
+	{
+		char	   *ref = SPI_getvalue(rows->vals[i], rows->tupdesc, 1);
+		bool		isnull;
+		Oid			consumer = DatumGetObjectId(SPI_getbinval(rows->vals[i], rows->tupdesc, 2, &isnull));
+		Datum		author = SPI_getbinval(rows->vals[i], rows->tupdesc, 4, &isnull);
+		DmeshProduct product;
+		FilterCheck f;
+		char	   *problem = NULL;
+
+		dmesh_require_product(ref, DMESH_NO_LOCK, &product);
+		f.product = &product;
+		f.filter = SPI_getvalue(rows->vals[i], rows->tupdesc, 3);
+		/* a dropped author: checked as the consumer, whose rights are least */
+		f.author = isnull ? consumer : DatumGetObjectId(author);
+		if (!dmesh_try(filter_check_body, &f, &problem))
+		{
+			Datum		values[3];
+			bool		nulls[3] = {false, false, false};
+
+			values[0] = CStringGetTextDatum(ref);
+			values[1] = ObjectIdGetDatum(consumer);
+			values[2] = CStringGetTextDatum(problem);
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		}
+	}
+	dmesh_end_call(&section);
+	return (Datum) 0;
 }

@@ -91,6 +91,13 @@ declare -A allowed_rows=(
     [event_trigger]='^ dmesh_[a-z_]+ +[|] event trigger dmesh_[a-z_]+ +[|] event trigger [|] [{]dmesh_[a-z_]+[}] +[|]'
     [generated]='^ contract +[|] document +[|] [a-z_]+ *$'
 )
+# Not allowed (yet): opr_sanity lists dmesh._quality_scan(jsonb, VARIADIC
+# "any"), an ordinary aggregate with a variadic argument, which core's
+# policy avoids for built-in aggregates (misplaced ORDER BY).  If that
+# shape is kept on purpose, allow it with:
+#   allowed_reason[opr_sanity]="lists every variadic ordinary aggregate: dmesh._quality_scan(jsonb, VARIADIC \"any\"), internal to check_product"
+#   allowed_rows[opr_sanity]='^ +[0-9]+ [|] _quality_scan *$'
+
 # ---------------------------------------------------------------------------
 
 PG_MAJOR=15
@@ -575,8 +582,9 @@ fail=()
 [ "$n_log_errors" -gt 0 ] && fail+=("$n_log_errors dmesh error(s) in the server log")
 [ -f "$out/vanilla/regression.out" ] || fail+=("the vanilla run did not run (see $out/vanilla.out)")
 [ -f "$out/dmesh/regression.out" ] || fail+=("the dmesh run did not run (see $out/dmesh.out)")
+# One result per test, plus one for the server log check.
 echo
-echo "pgcore: $((n_same + n_allowed)) passed, $n_bad failed"
+echo "pgcore: $((n_same + n_allowed + (n_log_errors == 0))) passed, $((n_bad + (n_log_errors > 0))) failed"
 if [ ${#fail[@]} -eq 0 ]; then
     echo "VERDICT: PASS: dmesh is invisible to the core regression suite ($n_same identical, $n_allowed allowed differences)"
     exit 0

@@ -100,3 +100,16 @@ RESET ROLE;
 SET ROLE atk6_analyst;
 SELECT id, name, ssn, salary FROM dmesh_atk6.atk6_people_v1 ORDER BY id;
 RESET ROLE;
+
+-- An agreement from before these checks (here written into the catalog
+-- directly) is reported by dmesh._agreement_problems(), which the update
+-- to 0.7.0 runs, checked as the role that wrote it.
+CREATE ROLE atk6_old NOLOGIN;
+INSERT INTO dmesh.access_grant (product_id, consumer, row_filter, granted_by)
+SELECT product_id, 'atk6_old', 'atk6_analyst.ops_only(dept)', 'atk6_team'
+  FROM dmesh.data_product WHERE name = 'atk6_people';
+SELECT product, consumer, problem FROM dmesh._agreement_problems();
+SET ROLE atk6_team;
+SELECT * FROM dmesh._agreement_problems();
+RESET ROLE;
+DELETE FROM dmesh.access_grant WHERE consumer = 'atk6_old'::regrole;
