@@ -2,7 +2,8 @@
 # Set up, build, install, and run the whole dmesh test suite: pg_regress,
 # pg_isolation_regress (both on a throwaway cluster with
 # shared_preload_libraries = dmesh) and the TAP tests (which start their
-# own clusters).  Run as root on Debian bookworm.  Prints one line per
+# own clusters), then PostgreSQL's own regression suite without and with
+# dmesh (test/pgcore/run.sh).  Run as root on Debian bookworm.  Prints one line per
 # test, the diffs of failures, and a closing "N passed, N failed"; exits
 # non-zero if anything failed.
 set -uo pipefail
@@ -28,17 +29,27 @@ as_postgres pg_virtualenv -v 15 -o shared_preload_libraries=dmesh sh -c "
     [ \$r -eq 0 ] && [ \$i -eq 0 ]" 2>&1 | grep -v '^[0-9-]* [0-9:.]* UTC ' | tee "$log"
 echo "== TAP tests"
 as_postgres make -s PG_CONFIG=$PG_CONFIG installcheck-tap 2>&1 | tee -a "$log"
+# PostgreSQL's own regression suite, without and with dmesh (run as root:
+# it fetches the tests and runs them as postgres itself).
+echo "== PostgreSQL's regression suite, without and with dmesh (test/pgcore)"
+if "$work/test/pgcore/run.sh" > "$work/pgcore.log" 2>&1; then
+    pgcore_ok=1
+else
+    pgcore_ok=0
+fi
+sed -n '/^PostgreSQL core regression suite/,$p' "$work/pgcore.log" | tee -a "$log"
+[ $pgcore_ok -eq 1 ] && echo "test/pgcore/run.sh ... ok" || { tail -30 "$work/pgcore.log"; echo "test/pgcore/run.sh ... FAILED"; }
 
 # One result per regress test, isolation spec and TAP file.
 tap_files=$(ls test/t/*.pl | wc -l)
 tap_ok=$(grep -cE '^test/t/[^ ]+\.pl \.+ ok$' "$log")
-passed=$(( $(grep -cE '^test [^ ]+ +\.\.\. ok' "$log") + tap_ok ))
-failed=$(( $(grep -cE '^test [^ ]+ +\.\.\. FAILED' "$log") + tap_files - tap_ok ))
+passed=$(( $(grep -cE '^test [^ ]+ +\.\.\. ok' "$log") + tap_ok + pgcore_ok ))
+failed=$(( $(grep -cE '^test [^ ]+ +\.\.\. FAILED' "$log") + tap_files - tap_ok + 1 - pgcore_ok ))
 
 for d in regress.diffs regression.diffs; do
     [ -s "$d" ] && { echo "== $d"; cat "$d"; }
 done
-expected=$(( $(ls test/sql/*.sql | wc -l) + $(ls test/specs/*.spec 2>/dev/null | wc -l) + tap_files ))
+expected=$(( $(ls test/sql/*.sql | wc -l) + $(ls test/specs/*.spec 2>/dev/null | wc -l) + tap_files + 1 ))
 if [ $((passed + failed)) -lt "$expected" ]; then
     failed=$(( expected - passed ))
     echo "== some tests did not run (expected $expected results)"

@@ -1,8 +1,9 @@
--- dmesh 0.6.0 -> 0.7.0: security.  What the worker and dmesh's helpers
--- record is readable only by a product's managers and consumers and
--- carries no value of its data; replaced data is tracked exactly;
--- retirement can drop other roles' dependents; the health view reads only
--- what a contract declares public.
+-- dmesh 0.6.0 -> 0.7.0: security and reliability.  What the worker and
+-- dmesh's helpers record is readable only by a product's managers and
+-- consumers and carries no value of its data; replaced data is tracked
+-- exactly; retirement can drop other roles' dependents; the health view
+-- reads only what a contract declares public.  The lineage of CREATE
+-- TABLE AS is read from the query as analyzed, before it is planned.
 
 \echo Use "ALTER EXTENSION dmesh UPDATE TO '0.7.0'" to load this file. \quit
 
@@ -396,3 +397,519 @@ BEGIN
     END LOOP;
 END
 $$;
+
+-------------------------------------------------------------------------------
+-- Lineage of CREATE TABLE AS: the query before the planner changes it
+-------------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@._lineage_ddl_start()
+RETURNS event_trigger
+AS 'MODULE_PATHNAME', 'dmesh_lineage_ddl_start'
+LANGUAGE C;
+COMMENT ON FUNCTION @extschema@._lineage_ddl_start() IS
+  'Internal, event trigger (ddl_command_start, CREATE TABLE AS and SELECT INTO): keeps the statement''s query as parse analysis left it, for its lineage at the end of the command (by then the planner has changed it in place).';
+CREATE EVENT TRIGGER dmesh_lineage_start ON ddl_command_start
+    WHEN TAG IN ('CREATE TABLE AS', 'SELECT INTO')
+    EXECUTE FUNCTION @extschema@._lineage_ddl_start();
+
+-------------------------------------------------------------------------------
+-- One pending request per role and product, even from concurrent sessions
+-------------------------------------------------------------------------------
+
+-- Two pending requests that slipped in side by side: the later is kept.
+UPDATE @extschema@.access_request r
+   SET status = 'denied', decided_at = pg_catalog.now(), decided_by = 'dmesh',
+       reason = 'Another pending request of the same role for this product came later (dmesh 0.7.0 keeps one).'
+ WHERE r.status OPERATOR(pg_catalog.=) 'pending'
+   AND EXISTS (SELECT FROM @extschema@.access_request o
+                WHERE o.product_id OPERATOR(pg_catalog.=) r.product_id
+                  AND o.requester OPERATOR(pg_catalog.=) r.requester
+                  AND o.status OPERATOR(pg_catalog.=) 'pending'
+                  AND o.request_id OPERATOR(pg_catalog.>) r.request_id);
+CREATE UNIQUE INDEX access_request_one_pending_idx ON @extschema@.access_request (product_id, requester)
+    WHERE status OPERATOR(pg_catalog.=) 'pending';
+
+-------------------------------------------------------------------------------
+-- The lineage graph, walked by index probes, with runtime lineage in it
+-------------------------------------------------------------------------------
+
+-- Relation-level edges (target_column NULL) by either end; open column
+-- edges by source column (impact); runtime lineage by target; published
+-- relations by name.
+CREATE INDEX lineage_edge_rel_source_idx ON @extschema@.lineage_edge (source)
+    WHERE target_column IS NULL;
+CREATE INDEX lineage_edge_rel_target_idx ON @extschema@.lineage_edge (target)
+    WHERE target_column IS NULL;
+CREATE INDEX lineage_edge_open_column_idx ON @extschema@.lineage_edge (source, source_column)
+    WHERE closed_at IS NULL AND target_column IS NOT NULL;
+CREATE INDEX lineage_run_target_idx ON @extschema@.lineage_run (target);
+CREATE INDEX output_port_relation_name_idx ON @extschema@.output_port (relation_name);
+
+CREATE FUNCTION @extschema@._relparts(relation text)
+RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT CASE WHEN relation ~ '^("([^"]|"")+"|[a-z_][a-z0-9_$]*)\.("([^"]|"")+"|[a-z_][a-z0-9_$]*)$'
+              THEN parse_ident(relation) END
+$$;
+COMMENT ON FUNCTION @extschema@._relparts(text) IS
+  'Internal: {schema, relation} of a relation name as dmesh writes it (schema.relation, each part quoted where needed); NULL for other text.';
+
+CREATE FUNCTION @extschema@._relid(relation text)
+RETURNS oid
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT c.oid
+    FROM (SELECT @extschema@._relparts(relation) AS p) x
+    JOIN pg_namespace n ON n.nspname = x.p[1]::name
+    JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = x.p[2]::name
+$$;
+COMMENT ON FUNCTION @extschema@._relid(text) IS
+  'Internal: the relation a name as dmesh writes it names now, or NULL; looked up without permission checks (a name in a schema the caller may not use is no error).';
+
+CREATE FUNCTION @extschema@._lineage_hop(node_types text[], nodes text[], upstream boolean)
+RETURNS TABLE (source_type text, source text, target_type text, target text,
+               kind text, dependency text, first_seen timestamptz, last_seen timestamptz,
+               closed_at timestamptz)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    rels text[] := ARRAY(SELECT n.nm FROM unnest(node_types, nodes) AS n(t, nm)
+                          WHERE n.t IN ('relation', 'remote'));
+    products text[] := ARRAY(SELECT n.nm FROM unnest(node_types, nodes) AS n(t, nm)
+                              WHERE n.t = 'product');
+BEGIN
+    -- Relations are many, products few: edges of relations are found by
+    -- index probes per relation; those of products by joining the (few)
+    -- products' names with the nodes.
+    IF upstream THEN
+        RETURN QUERY
+        WITH prod AS (
+            SELECT d.name || '.' || p.name AS product, d.schema_name, p.product_id, p.source_kind,
+                   p.source_relation, p.created_at, p.updated_at, p.retired_at
+              FROM @extschema@.data_product p
+              JOIN @extschema@.domain d ON d.domain_id = p.domain_id
+        )
+        -- recorded relation-level edges into the relations
+        SELECT CASE WHEN e.source_rel IS NULL AND e.kind = 'foreign_table' THEN 'remote' ELSE 'relation' END,
+               e.source, 'relation', e.target, e.kind, e.dependency, e.first_seen, e.last_seen, e.closed_at
+          FROM @extschema@.lineage_edge e
+         WHERE e.target_column IS NULL AND e.target = ANY (rels)
+        UNION ALL
+        -- runtime lineage into the relations (the runs the caller may see)
+        SELECT 'relation', r.source, 'relation', r.target, r.kind, 'direct',
+               min(r.first_seen), max(r.last_seen), NULL::timestamptz
+          FROM @extschema@.lineage_run r
+         WHERE r.target = ANY (rels)
+         GROUP BY r.source, r.target, r.kind
+        UNION ALL
+        -- a product from its source relation ...
+        SELECT 'relation', format('%I.%I', n.nspname, c.relname) COLLATE "default", 'product', p.product,
+               'product_source', 'direct', p.created_at, p.updated_at, p.retired_at
+          FROM prod p
+          JOIN pg_class c ON c.oid = p.source_relation
+          JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE p.product = ANY (products) AND p.source_kind = 'relation'
+        UNION ALL
+        -- ... or, made from a query, from what its published relations read
+        SELECT DISTINCT 'relation', e.source, 'product', p.product,
+               'product_source', 'direct', p.created_at, p.updated_at, p.retired_at
+          FROM prod p
+          JOIN @extschema@.output_port o ON o.product_id = p.product_id
+          JOIN @extschema@.lineage_edge e
+            ON e.target = format('%I.%I', p.schema_name, o.relation_name) COLLATE "default"
+           AND e.target_column IS NULL AND e.closed_at IS NULL
+         WHERE p.product = ANY (products) AND p.source_kind = 'query'
+        UNION ALL
+        -- a published relation from its product
+        SELECT 'product', p.product, 'relation', x.rel,
+               'output_port', 'direct', x.created_at, x.updated_at, x.retired_at
+          FROM (SELECT format('%I.%I', d.schema_name, o.relation_name) COLLATE "default" AS rel,
+                       o.product_id, o.created_at, o.updated_at, o.retired_at
+                  FROM @extschema@.output_port o
+                  JOIN @extschema@.data_product dp ON dp.product_id = o.product_id
+                  JOIN @extschema@.domain d ON d.domain_id = dp.domain_id) x
+          JOIN prod p ON p.product_id = x.product_id
+         WHERE x.rel = ANY (rels);
+    ELSE
+        RETURN QUERY
+        WITH prod AS (
+            SELECT d.name || '.' || p.name AS product, d.schema_name, p.product_id, p.source_kind,
+                   p.source_relation, p.created_at, p.updated_at, p.retired_at
+              FROM @extschema@.data_product p
+              JOIN @extschema@.domain d ON d.domain_id = p.domain_id
+        ), ports AS (
+            SELECT format('%I.%I', p.schema_name, o.relation_name) COLLATE "default" AS rel, p.product,
+                   p.source_kind, p.created_at, p.updated_at, p.retired_at,
+                   o.created_at AS port_created, o.updated_at AS port_updated, o.retired_at AS port_retired
+              FROM prod p JOIN @extschema@.output_port o ON o.product_id = p.product_id
+        )
+        -- recorded relation-level edges out of the relations (and remote objects)
+        SELECT CASE WHEN e.source_rel IS NULL AND e.kind = 'foreign_table' THEN 'remote' ELSE 'relation' END,
+               e.source, 'relation', e.target, e.kind, e.dependency, e.first_seen, e.last_seen, e.closed_at
+          FROM @extschema@.lineage_edge e
+         WHERE e.target_column IS NULL AND e.source = ANY (rels)
+        UNION ALL
+        SELECT 'relation', r.source, 'relation', r.target, r.kind, 'direct',
+               min(r.first_seen), max(r.last_seen), NULL::timestamptz
+          FROM @extschema@.lineage_run r
+         WHERE r.source = ANY (rels)
+         GROUP BY r.source, r.target, r.kind
+        UNION ALL
+        -- products whose source a relation is ...
+        SELECT 'relation', s.rel, 'product', s.product,
+               'product_source', 'direct', s.created_at, s.updated_at, s.retired_at
+          FROM (SELECT format('%I.%I', n.nspname, c.relname) COLLATE "default" AS rel, p.*
+                  FROM prod p
+                  JOIN pg_class c ON c.oid = p.source_relation
+                  JOIN pg_namespace n ON n.oid = c.relnamespace
+                 WHERE p.source_kind = 'relation') s
+         WHERE s.rel = ANY (rels)
+        UNION ALL
+        -- ... or whose published relations, made from a query, read it
+        SELECT DISTINCT 'relation', e.source, 'product', q.product,
+               'product_source', 'direct', q.created_at, q.updated_at, q.retired_at
+          FROM ports q
+          JOIN @extschema@.lineage_edge e ON e.target = q.rel AND e.target_column IS NULL AND e.closed_at IS NULL
+         WHERE q.source_kind = 'query' AND e.source = ANY (rels)
+        UNION ALL
+        -- a product's published relations
+        SELECT 'product', q.product, 'relation', q.rel,
+               'output_port', 'direct', q.port_created, q.port_updated, q.port_retired
+          FROM ports q
+         WHERE q.product = ANY (products);
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._lineage_hop(text[], text[], boolean) IS
+  'Internal: the node-level edges of dmesh.lineage_graph into (upstream) or out of the given nodes (types relation, remote, product), found by index probes: recorded edges, runtime lineage (as the caller may see it), products'' sources and published relations.';
+
+CREATE OR REPLACE FUNCTION @extschema@.lineage(object text, direction text DEFAULT 'both', depth integer DEFAULT 10)
+RETURNS TABLE (source_type text, source text, source_column text,
+               target_type text, target text, target_column text,
+               kind text, dependency text, subtype text,
+               first_seen timestamptz, last_seen timestamptz, closed_at timestamptz, hops integer)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    start_types text[];
+    start_names text[];
+    up boolean;
+    f_types text[];
+    f_names text[];
+    seen jsonb;                 -- nodes reached, as the keys of an object
+    hop integer;
+    -- the node-level edges reached (e_) and those of one hop (s_), by column
+    e_st text[] := '{}'; e_s text[] := '{}'; e_tt text[] := '{}'; e_t text[] := '{}';
+    e_k text[] := '{}'; e_d text[] := '{}'; e_fs timestamptz[] := '{}'; e_ls timestamptz[] := '{}';
+    e_ca timestamptz[] := '{}'; e_h integer[] := '{}';
+    s_st text[]; s_s text[]; s_tt text[]; s_t text[]; s_k text[]; s_d text[];
+    s_fs timestamptz[]; s_ls timestamptz[]; s_ca timestamptz[];
+BEGIN
+    IF direction IS NULL OR direction NOT IN ('upstream', 'downstream', 'both') THEN
+        RAISE EXCEPTION 'invalid lineage direction: %', coalesce(quote_literal(direction), 'NULL')
+              USING ERRCODE = 'invalid_parameter_value',
+                    HINT = 'Use upstream, downstream or both.';
+    END IF;
+    IF depth IS NULL OR depth < 1 THEN
+        RAISE EXCEPTION 'lineage depth must be at least 1'
+              USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF object IS NULL THEN
+        RAISE EXCEPTION 'object must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    -- A data product: the product and its published relations.
+    SELECT array_agg(t ORDER BY o), array_agg(n ORDER BY o) INTO start_types, start_names
+      FROM (SELECT 'product' AS t, d.name || '.' || p.name AS n, 0 AS o
+              FROM @extschema@.domain d
+              JOIN @extschema@.data_product p ON p.domain_id = d.domain_id
+                                             AND p.name = substr(object, length(d.name) + 2)
+             WHERE d.name = split_part(object, '.', 1)
+            UNION ALL
+            SELECT 'relation', format('%I.%I', d.schema_name, op.relation_name) COLLATE "default", 1
+              FROM @extschema@.domain d
+              JOIN @extschema@.data_product p ON p.domain_id = d.domain_id
+                                             AND p.name = substr(object, length(d.name) + 2)
+              JOIN @extschema@.output_port op ON op.product_id = p.product_id
+             WHERE d.name = split_part(object, '.', 1)) AS s;
+    -- A relation (any name PostgreSQL resolves), or a name only edges know.
+    IF start_names IS NULL AND to_regclass(object) IS NOT NULL THEN
+        start_types := ARRAY['relation'];
+        start_names := ARRAY[@extschema@._relname(to_regclass(object))];
+    END IF;
+    IF start_names IS NULL THEN
+        SELECT ARRAY[g.t], ARRAY[g.n] INTO start_types, start_names
+          FROM (SELECT CASE WHEN e.source_rel IS NULL AND e.kind = 'foreign_table'
+                            THEN 'remote' ELSE 'relation' END, e.source
+                  FROM @extschema@.lineage_edge e WHERE e.source = object
+                UNION ALL
+                SELECT 'relation', e.target FROM @extschema@.lineage_edge e WHERE e.target = object
+                UNION ALL
+                SELECT 'relation', r.source FROM @extschema@.lineage_run r WHERE r.source = object
+                UNION ALL
+                SELECT 'relation', r.target FROM @extschema@.lineage_run r WHERE r.target = object) AS g(t, n)
+         LIMIT 1;
+    END IF;
+    IF start_names IS NULL THEN
+        RAISE EXCEPTION 'no relation, data product or lineage node named %', quote_literal(object)
+              USING ERRCODE = 'undefined_object',
+                    HINT = 'Name a data product as domain.product, or a relation as schema.name.';
+    END IF;
+
+    -- Breadth first, one index probe per node and hop: upstream, downstream.
+    -- The edges reached are kept in arrays, a column each.
+    FOREACH up IN ARRAY CASE direction WHEN 'upstream' THEN ARRAY[true]
+                                       WHEN 'downstream' THEN ARRAY[false]
+                                       ELSE ARRAY[true, false] END LOOP
+        f_types := start_types;
+        f_names := start_names;
+        seen := (SELECT jsonb_object_agg(t || ':' || n, true) FROM unnest(start_types, start_names) AS s(t, n));
+        hop := 0;
+        WHILE hop < depth AND cardinality(f_names) > 0 LOOP
+            hop := hop + 1;
+            SELECT coalesce(array_agg(h.source_type), '{}'), coalesce(array_agg(h.source), '{}'),
+                   coalesce(array_agg(h.target_type), '{}'), coalesce(array_agg(h.target), '{}'),
+                   coalesce(array_agg(h.kind), '{}'), coalesce(array_agg(h.dependency), '{}'),
+                   coalesce(array_agg(h.first_seen), '{}'), coalesce(array_agg(h.last_seen), '{}'),
+                   coalesce(array_agg(h.closed_at), '{}')
+              INTO s_st, s_s, s_tt, s_t, s_k, s_d, s_fs, s_ls, s_ca
+              FROM @extschema@._lineage_hop(f_types, f_names, up) h;
+            e_st := e_st || s_st; e_s := e_s || s_s; e_tt := e_tt || s_tt; e_t := e_t || s_t;
+            e_k := e_k || s_k; e_d := e_d || s_d; e_fs := e_fs || s_fs; e_ls := e_ls || s_ls;
+            e_ca := e_ca || s_ca; e_h := e_h || array_fill(hop, ARRAY[cardinality(s_st)]);
+            -- the new frontier: the far ends not seen yet
+            SELECT coalesce(array_agg(x.t), '{}'), coalesce(array_agg(x.n), '{}')
+              INTO f_types, f_names
+              FROM (SELECT DISTINCT u.t, u.n
+                      FROM unnest(CASE WHEN up THEN s_st ELSE s_tt END,
+                                  CASE WHEN up THEN s_s ELSE s_t END) AS u(t, n)) x
+             WHERE NOT seen ? (x.t || ':' || x.n);
+            seen := seen || (SELECT coalesce(jsonb_object_agg(t || ':' || n, true), '{}')
+                               FROM unnest(f_types, f_names) AS s(t, n));
+        END LOOP;
+    END LOOP;
+
+    RETURN QUERY
+    WITH nodes AS (
+        -- each node-level edge once, at its fewest hops
+        SELECT e.st, e.s, e.tt, e.t, e.k, e.d, e.fs, e.ls, e.ca, min(e.h) AS h
+          FROM unnest(e_st, e_s, e_tt, e_t, e_k, e_d, e_fs, e_ls, e_ca, e_h)
+               AS e(st, s, tt, t, k, d, fs, ls, ca, h)
+         GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
+    ), pairs AS (
+        SELECT n.st, n.s, n.t, min(n.h) AS h
+          FROM nodes n WHERE n.tt = 'relation' AND n.st <> 'product'
+         GROUP BY 1, 2, 3
+    )
+    SELECT n.st, n.s, NULL::text, n.tt, n.t, NULL::text, n.k, n.d, NULL::text, n.fs, n.ls, n.ca, n.h
+      FROM nodes n
+    UNION ALL
+    -- the column-level edges between the relations reached
+    SELECT p.st, e.source, e.source_column, 'relation', e.target, e.target_column,
+           e.kind, e.dependency, e.subtype, e.first_seen, e.last_seen, e.closed_at, p.h
+      FROM pairs p
+      JOIN @extschema@.lineage_edge e ON e.target = p.t AND e.source = p.s
+                                     AND e.target_column IS NOT NULL
+     ORDER BY 13, 2, 5, 3 NULLS FIRST, 6 NULLS FIRST, 8, 9;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.impact(product text, columns text[] DEFAULT NULL)
+RETURNS TABLE (kind text, name text, affected_columns text[], reads bigint, hops integer)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    pid bigint;
+    ports text[];
+    f_rels text[];
+    f_cols text[];
+    seen jsonb;                 -- columns reached, as the keys of an object
+    reached jsonb := '[]';      -- (rel, col, n) reached downstream
+    n integer := 0;
+BEGIN
+    IF NOT @extschema@.usage_enabled() THEN
+        RAISE NOTICE 'usage tracking is off: consumers are those of counts flushed before'
+              USING HINT = 'Add dmesh to shared_preload_libraries to count reads.';
+    END IF;
+    SELECT p.product_id,
+           array_agg(format('%I.%I', d.schema_name, o.relation_name) COLLATE "default")
+             FILTER (WHERE o.status <> 'retired')
+      INTO pid, ports
+      FROM @extschema@.domain d
+      JOIN @extschema@.data_product p ON p.domain_id = d.domain_id
+                                     AND p.name = substr(impact.product, length(d.name) + 2)
+      LEFT JOIN @extschema@.output_port o ON o.product_id = p.product_id
+     WHERE d.name = split_part(impact.product, '.', 1)
+     GROUP BY p.product_id;
+    IF pid IS NULL THEN
+        RAISE EXCEPTION 'data product % does not exist', quote_literal(impact.product)
+              USING ERRCODE = 'undefined_object',
+                    HINT = 'Name it as domain.product; dmesh.marketplace lists them.';
+    END IF;
+
+    -- The published columns in question (all of them when columns is NULL).
+    SELECT coalesce(array_agg(r), '{}'), coalesce(array_agg(a.attname::text), '{}') INTO f_rels, f_cols
+      FROM unnest(ports) AS r
+      JOIN pg_attribute a ON a.attrelid = @extschema@._relid(r) AND a.attnum > 0 AND NOT a.attisdropped
+     WHERE impact.columns IS NULL OR a.attname::text = ANY (impact.columns);
+    seen := (SELECT coalesce(jsonb_object_agg(r || ':' || c, true), '{}') FROM unnest(f_rels, f_cols) AS x(r, c));
+
+    -- Downstream, column by column through open edges (one index probe per
+    -- column and hop), and through runtime lineage (which knows no columns:
+    -- every column of a relation written from an affected one).
+    WHILE n < 10 AND cardinality(f_rels) > 0 LOOP
+        n := n + 1;
+        SELECT coalesce(array_agg(x.r), '{}'), coalesce(array_agg(x.c), '{}') INTO f_rels, f_cols
+          FROM (SELECT DISTINCT e.target AS r, e.target_column AS c
+                  FROM unnest(f_rels, f_cols) AS f(r, c)
+                  JOIN @extschema@.lineage_edge e
+                    ON e.source = f.r AND e.source_column = f.c
+                   AND e.closed_at IS NULL AND e.target_column IS NOT NULL
+                UNION
+                SELECT lr.target, a.attname::text
+                  FROM (SELECT DISTINCT f.r FROM unnest(f_rels) AS f(r)) f
+                  JOIN @extschema@.lineage_run lr ON lr.source = f.r
+                  JOIN pg_attribute a ON a.attrelid = @extschema@._relid(lr.target)
+                                     AND a.attnum > 0 AND NOT a.attisdropped) x
+         WHERE NOT seen ? (x.r || ':' || x.c);
+        seen := seen || (SELECT coalesce(jsonb_object_agg(r || ':' || c, true), '{}')
+                           FROM unnest(f_rels, f_cols) AS x(r, c));
+        reached := reached || (SELECT coalesce(jsonb_agg(jsonb_build_object('rel', r, 'col', c, 'n', n)), '[]')
+                                 FROM unnest(f_rels, f_cols) AS x(r, c));
+    END LOOP;
+
+    RETURN QUERY
+    WITH reach AS (
+        SELECT x.rel, x.col, x.n FROM jsonb_to_recordset(reached) AS x(rel text, col text, n integer)
+    ), relations AS (
+        SELECT r.rel, array_agg(DISTINCT r.col ORDER BY r.col) AS cols, min(r.n) AS n
+          FROM reach r GROUP BY r.rel
+    ), products AS (
+        -- products whose source is an affected relation, or whose
+        -- published relations (made from a query) read one
+        SELECT d.name || '.' || p.name AS name, min(r.n) + 1 AS n
+          FROM relations r
+          JOIN @extschema@.data_product p ON p.source_relation = @extschema@._relid(r.rel)
+                                         AND p.source_kind = 'relation'
+          JOIN @extschema@.domain d ON d.domain_id = p.domain_id
+         GROUP BY 1
+        UNION
+        SELECT d.name || '.' || p.name, min(r.n) + 1
+          FROM relations r
+          JOIN @extschema@.lineage_edge e ON e.source = r.rel AND e.target_column IS NULL AND e.closed_at IS NULL
+          JOIN @extschema@.output_port o ON o.relation_name = (@extschema@._relparts(e.target))[2]::name
+          JOIN @extschema@.data_product p ON p.product_id = o.product_id AND p.source_kind = 'query'
+          JOIN @extschema@.domain d ON d.domain_id = p.domain_id
+                                   AND d.schema_name = (@extschema@._relparts(e.target))[1]::name
+         GROUP BY 1
+    ), products_min AS (
+        SELECT p.name, min(p.n) AS n FROM products p GROUP BY p.name
+    ), affected_products AS (
+        SELECT pid AS product_id, 0 AS n
+        UNION ALL
+        SELECT p.product_id, ap.n FROM products_min ap
+          JOIN @extschema@.domain d ON d.name = split_part(ap.name, '.', 1)
+          JOIN @extschema@.data_product p ON p.domain_id = d.domain_id
+                                         AND p.name = substr(ap.name, length(d.name) + 2)
+    ), consumer_rows AS (
+        SELECT u.consumer::text AS name, u.queries, ap.n,
+               CASE WHEN ap.n = 0 AND impact.columns IS NOT NULL
+                    THEN ARRAY(SELECT unnest(u.columns) INTERSECT SELECT unnest(impact.columns))
+                    ELSE u.columns END AS cols
+          FROM affected_products ap
+          JOIN @extschema@.usage_daily u ON u.product_id = ap.product_id
+         WHERE u.day > CURRENT_DATE - 30
+           AND (ap.n > 0 OR impact.columns IS NULL OR u.columns && impact.columns)
+    ), consumers AS (
+        SELECT cr.name, sum(cr.queries)::bigint AS reads, min(cr.n) AS n,
+               ARRAY(SELECT DISTINCT c FROM consumer_rows cr2, unnest(cr2.cols) AS c
+                      WHERE cr2.name = cr.name ORDER BY 1) AS cols
+          FROM consumer_rows cr GROUP BY cr.name
+    )
+    SELECT 'relation'::text, r.rel, r.cols, NULL::bigint, r.n FROM relations r
+    UNION ALL
+    SELECT 'product', p.name, NULL, NULL, p.n FROM products_min p
+    UNION ALL
+    SELECT 'consumer', c.name, c.cols, c.reads, c.n FROM consumers c
+    ORDER BY 5, 1, 2;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.impact(text, text[]) IS
+  'What a change to a product (or to some of its published columns) would affect: the relations derived from them, column by column through the lineage (and through runtime lineage: every column of a relation written from an affected one), the products built on those relations, and the consumer roles that read the affected columns (of the product, or any of those products) in the last 30 days, with their reads. Walked by index probes, at most 10 hops.';
+
+-- The whole graph, runtime lineage included; as the caller may see it
+-- (runtime lineage has row-level security: the view runs as its reader).
+CREATE OR REPLACE VIEW @extschema@.lineage_graph WITH (security_invoker = true) AS
+SELECT CASE WHEN e.source_rel IS NULL AND e.kind OPERATOR(pg_catalog.=) 'foreign_table'
+            THEN 'remote' ELSE 'relation' END AS source_type,
+       COALESCE(@extschema@._relname(e.source_rel), e.source) AS source,
+       e.source_column,
+       'relation'::text AS target_type,
+       COALESCE(@extschema@._relname(e.target_rel), e.target) AS target,
+       e.target_column, e.kind, e.dependency, e.subtype, e.first_seen, e.last_seen, e.closed_at
+  FROM @extschema@.lineage_edge e
+UNION ALL
+SELECT 'relation', @extschema@._relname(p.source_relation), NULL, 'product', d.name OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) p.name,
+       NULL, 'product_source', 'direct', NULL, p.created_at, p.updated_at, p.retired_at
+  FROM @extschema@.data_product p JOIN @extschema@.domain d USING (domain_id)
+ WHERE p.source_kind OPERATOR(pg_catalog.=) 'relation' AND p.source_relation IS NOT NULL
+UNION ALL
+-- a product made from a query reads what its published relations read
+SELECT DISTINCT 'relation', COALESCE(@extschema@._relname(e.source_rel), e.source), NULL::text, 'product',
+       d.name OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) p.name, NULL::text, 'product_source',
+       'direct', NULL::text, p.created_at, p.updated_at, p.retired_at
+  FROM @extschema@.data_product p
+  JOIN @extschema@.domain d ON d.domain_id OPERATOR(pg_catalog.=) p.domain_id
+  JOIN @extschema@.output_port o ON o.product_id OPERATOR(pg_catalog.=) p.product_id
+  JOIN @extschema@.lineage_edge e
+    ON e.target OPERATOR(pg_catalog.=) pg_catalog.format('%I.%I', d.schema_name, o.relation_name) COLLATE "default"
+   AND e.closed_at IS NULL AND e.source_column IS NULL AND e.target_column IS NULL
+ WHERE p.source_kind OPERATOR(pg_catalog.=) 'query'
+UNION ALL
+SELECT 'product', d.name OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) p.name, NULL,
+       'relation', pg_catalog.format('%I.%I', d.schema_name, o.relation_name) COLLATE "default",
+       NULL, 'output_port', 'direct', NULL, o.created_at, o.updated_at, o.retired_at
+  FROM @extschema@.output_port o
+  JOIN @extschema@.data_product p USING (product_id)
+  JOIN @extschema@.domain d ON d.domain_id OPERATOR(pg_catalog.=) p.domain_id
+UNION ALL
+-- runtime lineage: statements that wrote one relation from another
+SELECT 'relation', r.source, NULL, 'relation', r.target, NULL, r.kind, 'direct', NULL,
+       pg_catalog.min(r.first_seen), pg_catalog.max(r.last_seen), NULL
+  FROM @extschema@.lineage_run r
+ GROUP BY r.source, r.target, r.kind;
+COMMENT ON VIEW @extschema@.lineage_graph IS
+  'The whole lineage graph: the edges of dmesh.lineage_edge under current names, data products as nodes (source relation -> product (product_source; for a product made from a query, the relations its published relations read), product -> each published relation (output_port)), and runtime lineage (relation -> relation, kind insert, update, delete, merge, create_table_as or refresh_materialized_view: statements that wrote one from the other, as far as the caller may see them).';
+COMMENT ON COLUMN @extschema@.lineage_graph.kind IS 'view, materialized_view, create_table_as, foreign_table (recorded), product_source, output_port (from the products); insert, update, delete, merge, create_table_as, refresh_materialized_view (runtime).';
+
+-------------------------------------------------------------------------------
+-- The quality scan: only the tested columns, any number of them
+-------------------------------------------------------------------------------
+
+-- It took every property's column as an argument, so a contract of more
+-- than 98 properties could not be checked.  Now a list of the tested
+-- properties comes first; past FUNC_MAX_ARGS the columns come as one row.
+DROP AGGREGATE @extschema@._quality_scan(jsonb, VARIADIC "any");
+DROP FUNCTION @extschema@._quality_scan_step(internal, jsonb, VARIADIC "any");
+CREATE FUNCTION @extschema@._quality_scan_step(internal, jsonb, integer[], VARIADIC "any")
+RETURNS internal
+AS 'MODULE_PATHNAME', 'dmesh_quality_scan_step'
+LANGUAGE C PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@._quality_scan_step(internal, jsonb, integer[], VARIADIC "any") IS
+  'Internal: transition function of dmesh._quality_scan.';
+CREATE AGGREGATE @extschema@._quality_scan(contract jsonb, columns integer[], VARIADIC "any") (
+    SFUNC = @extschema@._quality_scan_step,
+    STYPE = internal,
+    FINALFUNC = @extschema@._quality_scan_final,
+    COMBINEFUNC = @extschema@._quality_scan_combine,
+    SERIALFUNC = @extschema@._quality_scan_serialize,
+    DESERIALFUNC = @extschema@._quality_scan_deserialize,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@._quality_scan(jsonb, integer[], VARIADIC "any") IS
+  'Internal to dmesh.check_product: tests every row against every rule of a contract in one pass; "columns" lists the tested properties (0-based, ascending) and the arguments after it are their columns, or one row of them when there are more than a function takes.';

@@ -27,15 +27,6 @@
 PG_FUNCTION_INFO_V1(dmesh_grant_access);
 PG_FUNCTION_INFO_V1(dmesh_revoke_access);
 
-static Oid
-consumer_arg(FunctionCallInfo fcinfo)
-{
-	if (PG_ARGISNULL(1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("consumer must not be null")));
-	return PG_GETARG_OID(1);
-}
 
 static void
 log_access_event(Oid caller, const char *action, const DmeshProduct *product, Oid consumer)
@@ -166,7 +157,7 @@ Datum
 dmesh_grant_access(PG_FUNCTION_ARGS)
 {
 	char	   *ref = dmesh_text_arg(fcinfo, 0, "product");
-	Oid			consumer = consumer_arg(fcinfo);
+	Oid			consumer = dmesh_role_arg(fcinfo, 1, "consumer", false);
 	char	   *filter = PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2));
 	char	   *purpose = PG_ARGISNULL(3) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(3));
 	ArrayType  *unmask = PG_ARGISNULL(5) ? NULL : PG_GETARG_ARRAYTYPE_P(5);
@@ -187,7 +178,8 @@ Datum
 dmesh_revoke_access(PG_FUNCTION_ARGS)
 {
 	char	   *ref = dmesh_text_arg(fcinfo, 0, "product");
-	Oid			consumer = consumer_arg(fcinfo);
+	/* the agreement of a role dropped since can be revoked */
+	Oid			consumer = dmesh_role_arg(fcinfo, 1, "consumer", true);
 	Oid			caller = GetUserId();
 	DmeshSection section;
 	DmeshProduct product;

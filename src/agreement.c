@@ -188,7 +188,10 @@ agreement_args(AgreementArgs *a, Datum product, Datum managers, Datum consumers,
 	a->consumers = oid_elems(DatumGetArrayTypeP(consumers), &a->nconsumers);
 	a->expires = expiry_elems(DatumGetArrayTypeP(expires), &nexpires);
 	if (nexpires != a->nconsumers)
-		elog(ERROR, "agreement arrays of different lengths");
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("consumers and expiries must be arrays of the same length"),
+				 errdetail("There are %d consumers and %d expiries.", a->nconsumers, nexpires)));
 }
 
 /*

@@ -57,11 +57,25 @@ scan_query(DmeshRuleSet *rs, const DmeshProduct *product)
 {
 	StringInfoData sql;
 
+	int		   *props = palloc(sizeof(int) * Max(rs->contract->nprops, 1));
+	int			n = dmesh_scan_columns(rs, props);
+
+	/* see scan.c: the tested columns, as arguments while they fit, else as one row */
+	bool		as_row = n > FUNC_MAX_ARGS - 3;
+
 	initStringInfo(&sql);
-	appendStringInfoString(&sql, "SELECT dmesh._quality_scan($1");
-	for (int i = 0; i < rs->contract->nprops; i++)
-		appendStringInfo(&sql, ", s.%s", quote_identifier(rs->contract->props[i].column));
-	appendStringInfo(&sql, ") FROM %s", source_from(product));
+	appendStringInfoString(&sql, "SELECT dmesh._quality_scan($1, '{");
+	for (int i = 0; i < n; i++)
+		appendStringInfo(&sql, "%s%d", i ? "," : "", props[i]);
+	appendStringInfoString(&sql, "}'::pg_catalog.int4[], ");
+	if (n == 0)
+		appendStringInfoString(&sql, "NULL::pg_catalog.int4");
+	if (as_row)
+		appendStringInfoString(&sql, "ROW(");
+	for (int i = 0; i < n; i++)
+		appendStringInfo(&sql, "%ss.%s", i ? ", " : "",
+						 quote_identifier(rs->contract->props[props[i]].column));
+	appendStringInfo(&sql, "%s) FROM %s", as_row ? ")" : "", source_from(product));
 	return sql.data;
 }
 

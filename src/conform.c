@@ -305,7 +305,7 @@ dmesh_findings_text(List *findings)
 Datum
 dmesh_contract_check(PG_FUNCTION_ARGS)
 {
-	char	   *ref = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	char	   *ref = dmesh_text_arg(fcinfo, 0, "product");
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	DmeshSection section;
 	DmeshProduct product;

@@ -12,13 +12,31 @@
  * A data product's contract describes exactly one object (the product's
  * relation); each of its properties is a published column.
  *
+ * Everything here is linear in the size of the document: names are looked
+ * up in hash tables (DmeshNameMap), never by scanning a list per name.
+ * Sizes are capped far above anything a real contract needs (a table has
+ * at most 1600 columns; a few rules per column is usual), so that checking,
+ * diffing and compiling a contract stays quick:
+ *		DMESH_MAX_PROPERTIES			properties of the object
+ *		DMESH_MAX_QUALITY_RULES_PER_LIST	rules in one quality list (of the
+ *										object or of one property)
+ *		DMESH_MAX_QUALITY_RULES			rules in all quality lists together
+ * Going over a cap is a program_limit_exceeded (54000) error naming the
+ * path and the cap.  A published column name (a property's name) and a
+ * source column name (its physicalName) longer than NAMEDATALEN - 1 bytes
+ * is a name_too_long (42622) error: PostgreSQL would truncate it.  Every
+ * other problem is an invalid_parameter_value (22023) error.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
+#include "common/hashfn.h"
+#include "common/pg_prng.h"
 #include "mb/pg_wchar.h"
+#include "miscadmin.h"
 #include "regex/regex.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -38,12 +56,113 @@ static const char *const sla_units[] = {
 	"mo", "month", "months", "y", "yr", "year", "years"
 };
 
+/*
+ * SLA properties whose value is a duration (ODCS names and synonyms, which
+ * ODCS compares without regard to case): a positive number and a unit.
+ */
+static const char *const sla_durations[] = {
+	"freshness", "latency", "ly", "retention", "re", "frequency", "fy",
+	"timeToDetect", "td", "timeToNotify", "tn", "timeToRepair", "tr"
+};
+
+/* String members of an SLA property (ODCS v3) and of a quality rule. */
+static const char *const sla_strings[] = {
+	"id", "element", "unit", "driver", "description", "scheduler", "schedule"
+};
+static const char *const rule_strings[] = {
+	"id", "name", "type", "metric", "rule", "severity", "unit", "dimension",
+	"query", "description", "method", "businessImpact", "engine",
+	"scheduler", "schedule"
+};
+
+/* Caps on the size of a contract (see the head of the file). */
+#define DMESH_MAX_PROPERTIES				1600	/* MaxHeapAttributeNumber */
+#define DMESH_MAX_QUALITY_RULES_PER_LIST	10000
+#define DMESH_MAX_QUALITY_RULES				20000
+
 static void
 contract_error(const char *path, const char *problem)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("%s: %s", path, problem)));
+}
+
+/* ----------------------------------------------------------------
+ * Name maps: a hash table from names to ints
+ * ----------------------------------------------------------------
+ */
+
+typedef struct NameEntry
+{
+	const char *name;			/* not copied: the caller keeps it */
+	int			value;
+	uint32		hash;
+	char		status;
+} NameEntry;
+
+/* Seeded per process, so that colliding names cannot be prepared. */
+static uint64 name_seed = 0;
+
+#define SH_PREFIX		namemap
+#define SH_ELEMENT_TYPE	NameEntry
+#define SH_KEY_TYPE		const char *
+#define SH_KEY			name
+#define SH_HASH_KEY(tb, key) \
+	((uint32) hash_bytes_extended((const unsigned char *) (key), strlen(key), name_seed))
+#define SH_EQUAL(tb, a, b)	(strcmp(a, b) == 0)
+#define SH_STORE_HASH
+#define SH_GET_HASH(tb, a)	((a)->hash)
+#define SH_SCOPE		static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
+
+struct DmeshNameMap
+{
+	namemap_hash *tab;
+};
+
+/* A map for about "size" names, in the current memory context. */
+DmeshNameMap *
+dmesh_name_map_create(int size)
+{
+	DmeshNameMap *map = palloc(sizeof(DmeshNameMap));
+
+	while (name_seed == 0)
+		name_seed = pg_prng_uint64(&pg_global_prng_state);
+	map->tab = namemap_create(CurrentMemoryContext, Max(size, 16), NULL);
+	return map;
+}
+
+/*
+ * The value of a name, added with the value -1 if new ("found" tells).
+ * The name is not copied; the pointer is good until the next insertion.
+ */
+int *
+dmesh_name_map_insert(DmeshNameMap *map, const char *name, bool *found)
+{
+	NameEntry  *e = namemap_insert(map->tab, name, found);
+
+	if (!*found)
+		e->value = -1;
+	return &e->value;
+}
+
+/* The value of a name, or -1. */
+int
+dmesh_name_map_lookup(DmeshNameMap *map, const char *name)
+{
+	NameEntry  *e = namemap_lookup(map->tab, name);
+
+	return e ? e->value : -1;
+}
+
+void
+dmesh_name_map_free(DmeshNameMap *map)
+{
+	namemap_destroy(map->tab);
+	pfree(map);
 }
 
 /* ----------------------------------------------------------------
@@ -98,9 +217,12 @@ wrong_type(const char *path, JsonbValue *v, const char *expected)
 	contract_error(path, psprintf("must be %s, not %s", expected, json_type_name(v)));
 }
 
-/* A string member, or NULL if absent; wrong types are errors. */
-static char *
-opt_string(JsonbContainer *obj, const char *key, const char *path)
+/*
+ * A string member, or NULL if absent (or null); any other type is an error
+ * naming path + key ("path" ends with a dot, or is empty).
+ */
+char *
+dmesh_json_string(JsonbContainer *obj, const char *key, const char *path)
 {
 	JsonbValue *v = dmesh_json_get(obj, key);
 
@@ -109,6 +231,12 @@ opt_string(JsonbContainer *obj, const char *key, const char *path)
 	if (v->type != jbvString)
 		wrong_type(psprintf("%s%s", path, key), v, "a string");
 	return pnstrdup(v->val.string.val, v->val.string.len);
+}
+
+static char *
+opt_string(JsonbContainer *obj, const char *key, const char *path)
+{
+	return dmesh_json_string(obj, key, path);
 }
 
 static char *
@@ -123,6 +251,10 @@ req_string(JsonbContainer *obj, const char *key, const char *path)
 	return s;
 }
 
+/*
+ * A string member, or NULL if absent or of another type.  For documents
+ * checked already; contract parts use dmesh_json_string.
+ */
 char *
 dmesh_json_text(JsonbContainer *container, const char *key)
 {
@@ -168,8 +300,10 @@ check_string_array(JsonbContainer *obj, const char *key, const char *path)
 	{
 		JsonbValue *v = getIthJsonbValueFromContainer(arr, i);
 
+		CHECK_FOR_INTERRUPTS();
 		if (v->type != jbvString)
 			wrong_type(psprintf("%s%s[%u]", path, key, i), v, "a string");
+		pfree(v);
 	}
 }
 
@@ -366,6 +500,27 @@ check_logical_type_options(JsonbContainer *prop, const char *path)
 	}
 }
 
+/*
+ * A property's name is the published column's name, its physicalName the
+ * source column's: PostgreSQL would truncate a longer name (two names with
+ * one prefix would then clash), and no source column has one.
+ */
+static void
+check_column_name(const char *name, const char *path, const char *key)
+{
+	size_t		len = strlen(name);
+
+	if (len < NAMEDATALEN)
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_NAME_TOO_LONG),
+			 errmsg("%s%s: column name is too long (%zu bytes)", path, key, len),
+			 errdetail("Column names are limited to %d bytes.", NAMEDATALEN - 1),
+			 strcmp(key, "name") == 0 ?
+			 errhint("PostgreSQL would truncate the name when publishing the column: give the property a shorter name.") :
+			 errhint("No source column can have this name.")));
+}
+
 static void
 check_property(JsonbValue *value, const char *path, DmeshProperty *out)
 {
@@ -374,8 +529,11 @@ check_property(JsonbValue *value, const char *path, DmeshProperty *out)
 
 	out->json = value;
 	out->name = req_string(prop, "name", path);
+	check_column_name(out->name, path, "name");
 	out->column = opt_string(prop, "physicalName", path);
-	if (out->column == NULL)
+	if (out->column != NULL)
+		check_column_name(out->column, path, "physicalName");
+	else
 		out->column = out->name;
 	out->logical_type = req_string(prop, "logicalType", path);
 	for (int i = 0; i < lengthof(logical_types); i++)
@@ -399,26 +557,111 @@ check_property(JsonbValue *value, const char *path, DmeshProperty *out)
 	check_logical_type_options(prop, path);
 }
 
+/*
+ * A quality list: objects whose string members are strings.  Adds its
+ * length to *total; both are capped.
+ */
 static void
-check_quality_list(JsonbContainer *parent, const char *path)
+check_quality_list(JsonbContainer *parent, const char *path, int64 *total)
 {
 	JsonbContainer *rules = opt_container(parent, "quality", path, true);
+	uint32		n;
 
 	if (rules == NULL)
 		return;
-	for (uint32 i = 0; i < JsonContainerSize(rules); i++)
+	n = JsonContainerSize(rules);
+	if (n > DMESH_MAX_QUALITY_RULES_PER_LIST)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("%squality: too many quality rules (%u)", path, n),
+				 errdetail("A quality list may have at most %d rules.",
+						   DMESH_MAX_QUALITY_RULES_PER_LIST),
+				 errhint("State the rules as fewer, broader ones.")));
+	*total += n;
+	if (*total > DMESH_MAX_QUALITY_RULES)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("%squality: too many quality rules (" INT64_FORMAT " in the contract)",
+						path, *total),
+				 errdetail("A contract may have at most %d quality rules.",
+						   DMESH_MAX_QUALITY_RULES),
+				 errhint("Split the data product, or state the rules as fewer, broader ones.")));
+	for (uint32 i = 0; i < n; i++)
 	{
 		JsonbValue *rule = getIthJsonbValueFromContainer(rules, i);
+		char	   *rpath;
 
+		CHECK_FOR_INTERRUPTS();
 		if (!is_object(rule))
 			wrong_type(psprintf("%squality[%u]", path, i), rule, "an object");
+		rpath = psprintf("%squality[%u].", path, i);
+		for (int k = 0; k < lengthof(rule_strings); k++)
+			(void) opt_string(rule->val.binary.data, rule_strings[k], rpath);
+		pfree(rpath);
+		pfree(rule);
 	}
 }
 
-static void
-check_sla(JsonbContainer *doc)
+static bool
+sla_is_duration(const char *property)
 {
-	JsonbContainer *sla = opt_container(doc, "slaProperties", "", true);
+	for (int i = 0; i < lengthof(sla_durations); i++)
+		if (pg_strcasecmp(property, sla_durations[i]) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * A freshness SLA's element names the column whose greatest value is the
+ * newest data: "column" or "object.column", a property of the contract
+ * (the text after the last dot is the property's name).
+ */
+static void
+check_sla_element(const DmeshContract *c, DmeshNameMap *props, const char *element,
+				  const char *path)
+{
+	const char *dot = strrchr(element, '.');
+	const char *name = dot ? dot + 1 : element;
+
+	if (strchr(element, ',') != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%selement: a freshness SLA names one property, not \"%s\"", path, element),
+				 errdetail("The freshness of a product is the greatest value of the column its freshness SLA names."),
+				 errhint("Name a property as \"%s.column\" or as \"column\".",
+						 c->object_name)));
+	if (dot != NULL)
+	{
+		char	   *object = pnstrdup(element, dot - element);
+
+		if (strcmp(object, c->object_name) != 0 &&
+			(c->physical_name == NULL || strcmp(object, c->physical_name) != 0))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%selement: \"%s\" names object \"%s\", not \"%s\"",
+							path, element, object, c->object_name),
+					 errhint("Name a property as \"%s.column\" or as \"column\".",
+							 c->object_name)));
+	}
+	if (dmesh_name_map_lookup(props, name) < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%selement: \"%s\" is not a property of the contract", path, name),
+				 errdetail("The freshness of a product is the greatest value of the column its freshness SLA names."),
+				 errhint("Name a property as \"%s.column\" or as \"column\".",
+						 c->object_name)));
+}
+
+/*
+ * slaProperties: each one an object with a property and string members.
+ * Durations (freshness, latency, retention ...) are a positive number and
+ * a unit; what a freshness SLA names is checked once the properties are
+ * known (check_sla_elements).
+ */
+static void
+check_sla(const DmeshContract *c)
+{
+	JsonbContainer *sla = opt_container(&c->doc->root, "slaProperties", "", true);
 
 	if (sla == NULL)
 		return;
@@ -426,24 +669,39 @@ check_sla(JsonbContainer *doc)
 	{
 		JsonbValue *item = getIthJsonbValueFromContainer(sla, i);
 		char	   *path = psprintf("slaProperties[%u].", i);
+		JsonbContainer *obj;
 		char	   *property;
 		char	   *unit;
 		JsonbValue *value;
 		bool		known = false;
 
+		CHECK_FOR_INTERRUPTS();
 		if (!is_object(item))
 			wrong_type(psprintf("slaProperties[%u]", i), item, "an object");
-		property = req_string(item->val.binary.data, "property", path);
-		(void) opt_string(item->val.binary.data, "element", path);
-		if (strcmp(property, "freshness") != 0 && strcmp(property, "latency") != 0)
+		obj = item->val.binary.data;
+		property = req_string(obj, "property", path);
+		for (int k = 0; k < lengthof(sla_strings); k++)
+			(void) opt_string(obj, sla_strings[k], path);
+		value = dmesh_json_get(obj, "value");
+		if (value != NULL && value->type == jbvBinary)
+			wrong_type(psprintf("%svalue", path), value, "a string, a number or a boolean");
+		if (!sla_is_duration(property))
 			continue;
 
-		/* Freshness and latency are durations dmesh will watch. */
-		value = dmesh_json_get(item->val.binary.data, "value");
+		/* A duration, which dmesh may watch. */
 		if (value == NULL || value->type != jbvNumeric)
 			contract_error(psprintf("%svalue", path),
 						   psprintf("%s needs a numeric value", property));
-		unit = req_string(item->val.binary.data, "unit", path);
+		if (DatumGetInt32(DirectFunctionCall2(numeric_cmp, NumericGetDatum(value->val.numeric),
+											  NumericGetDatum(int64_to_numeric(0)))) <= 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%svalue: %s must be a positive duration, not %s",
+							path, property,
+							DatumGetCString(DirectFunctionCall1(numeric_out,
+																NumericGetDatum(value->val.numeric)))),
+					 errhint("Write a duration as a positive number and a unit, for example value: 1, unit: d.")));
+		unit = req_string(obj, "unit", path);
 		for (int j = 0; j < lengthof(sla_units); j++)
 			if (strcmp(unit, sla_units[j]) == 0)
 				known = true;
@@ -453,6 +711,53 @@ check_sla(JsonbContainer *doc)
 					 errmsg("%sunit: unknown unit \"%s\"", path, unit),
 					 errhint("Units are s, m, h, d, w, mo and y, or their long forms (seconds, minutes, hours, days, weeks, months, years).")));
 	}
+}
+
+/* Once the properties are known: what freshness SLAs name. */
+static void
+check_sla_elements(const DmeshContract *c, DmeshNameMap *props)
+{
+	JsonbValue *sla = dmesh_json_get(&c->doc->root, "slaProperties");
+
+	if (sla == NULL || sla->type != jbvBinary)
+		return;
+	for (uint32 i = 0; i < JsonContainerSize(sla->val.binary.data); i++)
+	{
+		JsonbValue *item = getIthJsonbValueFromContainer(sla->val.binary.data, i);
+		char	   *property = dmesh_json_text(item->val.binary.data, "property");
+		char	   *element = dmesh_json_text(item->val.binary.data, "element");
+
+		CHECK_FOR_INTERRUPTS();
+		if (element != NULL && pg_strcasecmp(property, "freshness") == 0)
+			check_sla_element(c, props, element, psprintf("slaProperties[%u].", i));
+	}
+}
+
+/*
+ * True while a stored contract is compiled: it was accepted by the dmesh
+ * of its day, and must keep loading (SLA terms checked since 0.7.0 are
+ * not checked again).  Set only by dmesh_contract_compile_stored, which
+ * restores it even on error.
+ */
+static bool compiling_stored = false;
+
+DmeshContract *
+dmesh_contract_compile_stored(Jsonb *doc)
+{
+	bool		save = compiling_stored;
+	DmeshContract *c;
+
+	compiling_stored = true;
+	PG_TRY();
+	{
+		c = dmesh_contract_compile(doc);
+	}
+	PG_FINALLY();
+	{
+		compiling_stored = save;
+	}
+	PG_END_TRY();
+	return c;
 }
 
 /*
@@ -472,6 +777,9 @@ dmesh_contract_compile(Jsonb *doc)
 	int			a,
 				b,
 				d;
+	int64		nrules = 0;
+	DmeshNameMap *names;
+	DmeshNameMap *columns;
 
 	c->doc = doc;
 	if (!JsonContainerIsObject(root))
@@ -510,7 +818,8 @@ dmesh_contract_compile(Jsonb *doc)
 		(void) opt_string(description, "usage", "description.");
 		(void) opt_string(description, "limitations", "description.");
 	}
-	check_sla(root);
+	if (!compiling_stored)
+		check_sla(c);
 
 	schema = opt_container(root, "schema", "", true);
 	if (schema == NULL)
@@ -529,30 +838,44 @@ dmesh_contract_compile(Jsonb *doc)
 	c->object_name = req_string(c->object, "name", "schema[0].");
 	c->physical_name = opt_string(c->object, "physicalName", "schema[0].");
 	(void) opt_string(c->object, "description", "schema[0].");
-	check_quality_list(c->object, "schema[0].");
+	check_quality_list(c->object, "schema[0].", &nrules);
 
 	props = opt_container(c->object, "properties", "schema[0].", true);
 	c->nprops = props ? JsonContainerSize(props) : 0;
+	if (c->nprops > DMESH_MAX_PROPERTIES)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("schema[0].properties: too many properties (%d)", c->nprops),
+				 errdetail("An object may have at most %d properties, as a table may have at most %d columns.",
+						   DMESH_MAX_PROPERTIES, DMESH_MAX_PROPERTIES),
+				 errhint("Split the data product.")));
 	c->props = palloc0(sizeof(DmeshProperty) * Max(c->nprops, 1));
+	names = dmesh_name_map_create(c->nprops);
+	columns = dmesh_name_map_create(c->nprops);
 	for (int i = 0; i < c->nprops; i++)
 	{
 		JsonbValue *prop = getIthJsonbValueFromContainer(props, i);
 		char	   *path = psprintf("schema[0].properties[%d].", i);
+		bool		found;
 
+		CHECK_FOR_INTERRUPTS();
 		if (!is_object(prop))
 			wrong_type(psprintf("schema[0].properties[%d]", i), prop, "an object");
 		check_property(prop, path, &c->props[i]);
-		check_quality_list(prop->val.binary.data, path);
-		for (int j = 0; j < i; j++)
-		{
-			if (strcmp(c->props[j].name, c->props[i].name) == 0)
-				contract_error(psprintf("%sname", path),
-							   psprintf("property \"%s\" is listed twice", c->props[i].name));
-			if (strcmp(c->props[j].column, c->props[i].column) == 0)
-				contract_error(psprintf("%sphysicalName", path),
-							   psprintf("column \"%s\" is mapped twice", c->props[i].column));
-		}
+		check_quality_list(prop->val.binary.data, path, &nrules);
+		*dmesh_name_map_insert(names, c->props[i].name, &found) = i;
+		if (found)
+			contract_error(psprintf("%sname", path),
+						   psprintf("property \"%s\" is listed twice", c->props[i].name));
+		*dmesh_name_map_insert(columns, c->props[i].column, &found) = i;
+		if (found)
+			contract_error(psprintf("%sphysicalName", path),
+						   psprintf("column \"%s\" is mapped twice", c->props[i].column));
 	}
+	if (!compiling_stored)
+		check_sla_elements(c, names);
+	dmesh_name_map_free(names);
+	dmesh_name_map_free(columns);
 	return c;
 }
 
@@ -569,8 +892,10 @@ dmesh_json_unknown_key(JsonbContainer *obj, const char *const *allowed, int nall
 	JsonbIteratorToken tok;
 	int			depth = 0;
 
-	while ((tok = JsonbIteratorNext(&it, &v, false)) != WJB_DONE)
+	/* Nested values are skipped: only the object's own keys are seen. */
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
 	{
+		CHECK_FOR_INTERRUPTS();
 		if (tok == WJB_BEGIN_OBJECT || tok == WJB_BEGIN_ARRAY)
 			depth++;
 		else if (tok == WJB_END_OBJECT || tok == WJB_END_ARRAY)

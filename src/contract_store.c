@@ -84,7 +84,7 @@ dmesh_load_contract(const DmeshProduct *product, const char *version, int major)
 
 	doc = DatumGetJsonbPCopy(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
 										   &isnull));
-	contract = dmesh_contract_compile(doc);
+	contract = dmesh_contract_compile_stored(doc);
 	contract->derived = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
 												   SPI_tuptable->tupdesc, 2, &isnull));
 	return contract;

@@ -22,6 +22,12 @@
  * Objects and properties are matched by name, quality rules by name (or by
  * metric/rule and order when unnamed).  Paths name them:
  *		schema[orders].properties[amount].logicalTypeOptions.maximum
+ * An unnamed rule's key is its metric (or rule, or type), "#2", "#3" ...
+ * added from its second occurrence; a key already taken gets the next
+ * free number, so every rule of a list has its own key.
+ *
+ * Matching goes through hash tables and sorted arrays: a diff takes time
+ * linear (up to a log factor) in the size of the two documents.
  *
  *-------------------------------------------------------------------------
  */
@@ -32,6 +38,7 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
+#include "miscadmin.h"
 #include "parser/parse_type.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -132,18 +139,14 @@ union_keys(JsonbContainer *a, JsonbContainer *b)
 		it = JsonbIteratorInit(objs[i]);
 		while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
 		{
-			if (tok == WJB_KEY)
-			{
-				char	   *key = pnstrdup(v.val.string.val, v.val.string.len);
-				ListCell   *lc;
-				bool		seen = false;
-
-				foreach(lc, keys)
-					if (strcmp(lfirst(lc), key) == 0)
-						seen = true;
-				if (!seen)
-					keys = lappend(keys, key);
-			}
+			CHECK_FOR_INTERRUPTS();
+			if (tok != WJB_KEY)
+				continue;
+			/* keys of an object are distinct; a's are looked up (binary search) */
+			if (i == 1 && a != NULL && JsonContainerIsObject(a) &&
+				getKeyJsonValueFromContainer(a, v.val.string.val, v.val.string.len, NULL) != NULL)
+				continue;
+			keys = lappend(keys, pnstrdup(v.val.string.val, v.val.string.len));
 		}
 	}
 	return keys;
@@ -164,6 +167,8 @@ generic_diff(List **changes, const char *path, JsonbValue *a, JsonbValue *b,
 {
 	ListCell   *lc;
 
+	check_stack_depth();
+	CHECK_FOR_INTERRUPTS();
 	if (is_object(a) && is_object(b))
 	{
 		foreach(lc, union_keys(a->val.binary.data, b->val.binary.data))
@@ -263,12 +268,44 @@ options_diff(List **changes, const char *path, JsonbValue *a, JsonbValue *b)
 	}
 }
 
-/* Does every element of array a appear in array b? */
+/* An element of a list, with its hash, for array_subset. */
+typedef struct HashedValue
+{
+	uint32		hash;
+	Jsonb	   *value;
+} HashedValue;
+
+static HashedValue
+hashed_value(JsonbValue *v)
+{
+	HashedValue h;
+
+	h.value = as_jsonb(v);
+	h.hash = DatumGetUInt32(DirectFunctionCall1(jsonb_hash, JsonbPGetDatum(h.value)));
+	return h;
+}
+
+static int
+hashed_value_cmp(const void *a, const void *b)
+{
+	uint32		x = ((const HashedValue *) a)->hash;
+	uint32		y = ((const HashedValue *) b)->hash;
+
+	return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/*
+ * Does every element of array a appear in array b?  b's elements are
+ * sorted by hash (jsonb_hash agrees with jsonb equality), and each element
+ * of a is compared only with those of the same hash.
+ */
 static bool
 array_subset(JsonbValue *a, JsonbValue *b)
 {
 	JsonbContainer *ac;
 	JsonbContainer *bc;
+	uint32		nb;
+	HashedValue *bv;
 
 	if (a == NULL)
 		return true;
@@ -276,13 +313,34 @@ array_subset(JsonbValue *a, JsonbValue *b)
 		return false;
 	ac = a->val.binary.data;
 	bc = b->val.binary.data;
+	nb = JsonContainerSize(bc);
+	bv = palloc(sizeof(HashedValue) * Max(nb, 1));
+	for (uint32 j = 0; j < nb; j++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		bv[j] = hashed_value(getIthJsonbValueFromContainer(bc, j));
+	}
+	qsort(bv, nb, sizeof(HashedValue), hashed_value_cmp);
+
 	for (uint32 i = 0; i < JsonContainerSize(ac); i++)
 	{
-		JsonbValue *x = getIthJsonbValueFromContainer(ac, i);
+		HashedValue x = hashed_value(getIthJsonbValueFromContainer(ac, i));
+		uint32		lo = 0,
+					hi = nb;
 		bool		found = false;
 
-		for (uint32 j = 0; j < JsonContainerSize(bc) && !found; j++)
-			found = values_equal(x, getIthJsonbValueFromContainer(bc, j));
+		CHECK_FOR_INTERRUPTS();
+		while (lo < hi)
+		{
+			uint32		mid = lo + (hi - lo) / 2;
+
+			if (bv[mid].hash < x.hash)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (uint32 j = lo; j < nb && bv[j].hash == x.hash && !found; j++)
+			found = compareJsonbContainers(&x.value->root, &bv[j].value->root) == 0;
 		if (!found)
 			return false;
 	}
@@ -307,60 +365,82 @@ values_list_diff(List **changes, const char *path, JsonbValue *a, JsonbValue *b)
 		add_change(changes, path, a, b, array_subset(a, b) ? DMESH_INFO : DMESH_BREAKING);
 }
 
-/* The key a quality rule is matched by. */
-static char *
-rule_key(JsonbContainer *rule, List *earlier)
+/* The keys of a quality list, and a map from key to index. */
+typedef struct RuleKeys
 {
-	char	   *name = dmesh_json_text(rule, "name");
-	char	   *kind;
-	int			n = 1;
-	ListCell   *lc;
+	JsonbContainer *rules;		/* NULL: no list */
+	int			n;
+	char	  **keys;
+	DmeshNameMap *map;			/* key -> index of the rule */
+} RuleKeys;
 
-	if (name != NULL)
-		return name;
-	kind = dmesh_json_text(rule, "metric");
-	if (kind == NULL)
-		kind = dmesh_json_text(rule, "rule");
-	if (kind == NULL)
-		kind = dmesh_json_text(rule, "type");
-	if (kind == NULL)
-		kind = "rule";
-	foreach(lc, earlier)
-		if (strcmp(lfirst(lc), kind) == 0 ||
-			strncmp(lfirst(lc), psprintf("%s#", kind), strlen(kind) + 1) == 0)
-			n++;
-	return n == 1 ? kind : psprintf("%s#%d", kind, n);
-}
-
-static List *
+/*
+ * The key of each rule: its name, else its metric (or rule, or type); a
+ * key already taken gets "#2", "#3" ..., the first free number.  "next"
+ * keeps, per base key, the number to try next, so that numbering N rules
+ * of one metric takes N steps, not N * N.
+ */
+static RuleKeys
 rule_keys(JsonbValue *rules)
 {
-	List	   *keys = NIL;
+	RuleKeys	rk = {NULL, 0, NULL, NULL};
+	DmeshNameMap *next;
 
 	if (rules == NULL || rules->type != jbvBinary)
-		return NIL;
-	for (uint32 i = 0; i < JsonContainerSize(rules->val.binary.data); i++)
 	{
-		JsonbValue *r = getIthJsonbValueFromContainer(rules->val.binary.data, i);
-
-		keys = lappend(keys, rule_key(r->val.binary.data, keys));
+		rk.map = dmesh_name_map_create(0);
+		return rk;
 	}
-	return keys;
+	rk.rules = rules->val.binary.data;
+	rk.n = JsonContainerSize(rk.rules);
+	rk.keys = palloc(sizeof(char *) * Max(rk.n, 1));
+	rk.map = dmesh_name_map_create(rk.n);
+	next = dmesh_name_map_create(rk.n);
+	for (int i = 0; i < rk.n; i++)
+	{
+		JsonbValue *r = getIthJsonbValueFromContainer(rk.rules, i);
+		JsonbContainer *rule = r->val.binary.data;
+		char	   *base = dmesh_json_text(rule, "name");
+		char	   *key;
+		bool		found;
+		int		   *slot;
+
+		CHECK_FOR_INTERRUPTS();
+		if (base == NULL)
+			base = dmesh_json_text(rule, "metric");
+		if (base == NULL)
+			base = dmesh_json_text(rule, "rule");
+		if (base == NULL)
+			base = dmesh_json_text(rule, "type");
+		if (base == NULL)
+			base = "rule";
+		key = base;
+		slot = dmesh_name_map_insert(rk.map, key, &found);
+		if (found)
+		{
+			int		   *n = dmesh_name_map_insert(next, base, &found);
+			int			k = found ? *n : 2;
+
+			do
+			{
+				key = psprintf("%s#%d", base, k++);
+				slot = dmesh_name_map_insert(rk.map, key, &found);
+			} while (found);
+			*n = k;
+		}
+		*slot = i;
+		rk.keys[i] = key;
+	}
+	dmesh_name_map_free(next);
+	return rk;
 }
 
 static JsonbValue *
-rule_by_key(JsonbValue *rules, List *keys, const char *key)
+rule_by_key(const RuleKeys *rk, const char *key)
 {
-	int			i = 0;
-	ListCell   *lc;
+	int			i = dmesh_name_map_lookup(rk->map, key);
 
-	foreach(lc, keys)
-	{
-		if (strcmp(lfirst(lc), key) == 0)
-			return getIthJsonbValueFromContainer(rules->val.binary.data, i);
-		i++;
-	}
-	return NULL;
+	return i < 0 ? NULL : getIthJsonbValueFromContainer(rk->rules, i);
 }
 
 /* A quality rule without its arguments.validValues. */
@@ -383,26 +463,27 @@ without_valid_values(JsonbValue *rule)
 static void
 quality_diff(List **changes, const char *path, JsonbValue *a, JsonbValue *b)
 {
-	List	   *akeys = rule_keys(a);
-	List	   *bkeys = rule_keys(b);
-	ListCell   *lc;
+	RuleKeys	akeys = rule_keys(a);
+	RuleKeys	bkeys = rule_keys(b);
 
-	foreach(lc, akeys)
+	for (int i = 0; i < akeys.n; i++)
 	{
-		if (rule_by_key(b, bkeys, lfirst(lc)) == NULL)
-			add_change(changes, psprintf("%s[%s]", path, (char *) lfirst(lc)),
-					   rule_by_key(a, akeys, lfirst(lc)), NULL, DMESH_WARNING);
+		CHECK_FOR_INTERRUPTS();
+		if (dmesh_name_map_lookup(bkeys.map, akeys.keys[i]) < 0)
+			add_change(changes, psprintf("%s[%s]", path, akeys.keys[i]),
+					   getIthJsonbValueFromContainer(akeys.rules, i), NULL, DMESH_WARNING);
 	}
-	foreach(lc, bkeys)
+	for (int i = 0; i < bkeys.n; i++)
 	{
-		char	   *rpath = psprintf("%s[%s]", path, (char *) lfirst(lc));
-		JsonbValue *ar = rule_by_key(a, akeys, lfirst(lc));
-		JsonbValue *br = rule_by_key(b, bkeys, lfirst(lc));
+		char	   *rpath = psprintf("%s[%s]", path, bkeys.keys[i]);
+		JsonbValue *ar = rule_by_key(&akeys, bkeys.keys[i]);
+		JsonbValue *br = getIthJsonbValueFromContainer(bkeys.rules, i);
 		JsonbValue *aargs;
 		JsonbValue *bargs;
 		JsonbValue *avalid;
 		JsonbValue *bvalid;
 
+		CHECK_FOR_INTERRUPTS();
 		if (ar == NULL)
 		{
 			add_change(changes, rpath, NULL, br, DMESH_WARNING);
@@ -424,6 +505,8 @@ quality_diff(List **changes, const char *path, JsonbValue *a, JsonbValue *b)
 		else
 			add_change(changes, rpath, ar, br, DMESH_WARNING);
 	}
+	dmesh_name_map_free(akeys.map);
+	dmesh_name_map_free(bkeys.map);
 }
 
 /*
@@ -505,13 +588,19 @@ property_diff(List **changes, const char *path, JsonbContainer *a, JsonbContaine
 	}
 }
 
-static int
-property_index(const DmeshContract *c, const char *name)
+/* A map from property name to index. */
+static DmeshNameMap *
+property_map(const DmeshContract *c)
 {
+	DmeshNameMap *map = dmesh_name_map_create(c->nprops);
+
 	for (int i = 0; i < c->nprops; i++)
-		if (strcmp(c->props[i].name, name) == 0)
-			return i;
-	return -1;
+	{
+		bool		found;
+
+		*dmesh_name_map_insert(map, c->props[i].name, &found) = i;
+	}
+	return map;
 }
 
 static void
@@ -519,6 +608,12 @@ object_diff(List **changes, const DmeshContract *from, const DmeshContract *to)
 {
 	char	   *path = psprintf("schema[%s]", from->object_name);
 	char	   *ppath = psprintf("%s.properties", path);
+	DmeshNameMap *from_map = property_map(from);
+	DmeshNameMap *to_map = property_map(to);
+	int		   *in_to = palloc(sizeof(int) * Max(from->nprops, 1));
+	int		   *in_from = palloc(sizeof(int) * Max(to->nprops, 1));
+	int		   *common_before_from = palloc(sizeof(int) * (from->nprops + 1));
+	int		   *common_before_to = palloc(sizeof(int) * (to->nprops + 1));
 	ListCell   *lc;
 
 	foreach(lc, union_keys(from->object, to->object))
@@ -535,17 +630,35 @@ object_diff(List **changes, const DmeshContract *from, const DmeshContract *to)
 						 member(to->object, key), DMESH_INFO);
 	}
 
+	/*
+	 * Where each property is in the other version, and how many properties
+	 * both versions have come before it.
+	 */
+	common_before_from[0] = 0;
 	for (int i = 0; i < from->nprops; i++)
 	{
-		if (property_index(to, from->props[i].name) < 0)
+		in_to[i] = dmesh_name_map_lookup(to_map, from->props[i].name);
+		common_before_from[i + 1] = common_before_from[i] + (in_to[i] >= 0);
+	}
+	common_before_to[0] = 0;
+	for (int i = 0; i < to->nprops; i++)
+	{
+		in_from[i] = dmesh_name_map_lookup(from_map, to->props[i].name);
+		common_before_to[i + 1] = common_before_to[i] + (in_from[i] >= 0);
+	}
+
+	for (int i = 0; i < from->nprops; i++)
+	{
+		if (in_to[i] < 0)
 			add_change(changes, psprintf("%s[%s]", ppath, from->props[i].name),
 					   from->props[i].json, NULL, DMESH_BREAKING);
 	}
 	for (int i = 0; i < to->nprops; i++)
 	{
-		int			j = property_index(from, to->props[i].name);
+		int			j = in_from[i];
 		char	   *prop_path = psprintf("%s[%s]", ppath, to->props[i].name);
 
+		CHECK_FOR_INTERRUPTS();
 		if (j < 0)
 		{
 			add_change(changes, prop_path, NULL, to->props[i].json,
@@ -556,28 +669,19 @@ object_diff(List **changes, const DmeshContract *from, const DmeshContract *to)
 					  to->props[i].json->val.binary.data);
 
 		/* Order among the properties both versions have. */
+		if (common_before_from[j] != common_before_to[i])
 		{
-			int			common_to = 0;
-			int			common_from = 0;
+			JsonbValue	a,
+						b;
 
-			for (int k = 0; k < i; k++)
-				if (property_index(from, to->props[k].name) >= 0)
-					common_to++;
-			for (int k = 0; k < j; k++)
-				if (property_index(to, from->props[k].name) >= 0)
-					common_from++;
-			if (common_from != common_to)
-			{
-				JsonbValue	a,
-							b;
-
-				a.type = b.type = jbvNumeric;
-				a.val.numeric = int64_to_numeric(j + 1);
-				b.val.numeric = int64_to_numeric(i + 1);
-				add_change(changes, psprintf("%s.position", prop_path), &a, &b, DMESH_INFO);
-			}
+			a.type = b.type = jbvNumeric;
+			a.val.numeric = int64_to_numeric(j + 1);
+			b.val.numeric = int64_to_numeric(i + 1);
+			add_change(changes, psprintf("%s.position", prop_path), &a, &b, DMESH_INFO);
 		}
 	}
+	dmesh_name_map_free(from_map);
+	dmesh_name_map_free(to_map);
 }
 
 /*

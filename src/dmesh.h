@@ -31,6 +31,8 @@
 
 /* Limits on the names of domains and products, in bytes (names.c). */
 #define DMESH_MAX_NAME_BYTES	50
+/* Limit on the names of policies, in bytes (policy.c). */
+#define DMESH_MAX_POLICY_NAME_BYTES	200
 /* Prefix of the schema that holds a domain's published relations. */
 #define DMESH_DOMAIN_SCHEMA_PREFIX	"dmesh_"
 
@@ -75,6 +77,7 @@ typedef struct DmeshProductRef
 
 extern char *dmesh_text_arg(FunctionCallInfo fcinfo, int argno, const char *what);
 extern Interval *dmesh_interval_arg(FunctionCallInfo fcinfo, int argno, const char *what);
+extern Oid	dmesh_role_arg(FunctionCallInfo fcinfo, int argno, const char *what, bool dropped_ok);
 extern void dmesh_check_name(const char *name, const char *kind);
 extern DmeshProductRef dmesh_parse_product_ref(const char *ref);
 extern char *dmesh_product_ident(const char *domain, const char *product);
@@ -244,16 +247,25 @@ typedef struct DmeshContract
 } DmeshContract;
 
 extern DmeshContract *dmesh_contract_compile(Jsonb *doc);
+extern DmeshContract *dmesh_contract_compile_stored(Jsonb *doc);
 extern bool dmesh_semver_parse(const char *text, int *major, int *minor, int *patch);
 extern int	dmesh_semver_cmp(const DmeshContract *a, const DmeshContract *b);
 extern JsonbValue *dmesh_json_get(JsonbContainer *container, const char *key);
 extern char *dmesh_json_text(JsonbContainer *container, const char *key);
+extern char *dmesh_json_string(JsonbContainer *obj, const char *key, const char *path);
 extern bool dmesh_numeric_to_int64(Numeric n, int64 *out);
 extern char *dmesh_json_unknown_key(JsonbContainer *obj, const char *const *allowed,
 									int nallowed, const char *prefix);
 extern bool dmesh_logical_accepts(const char *logical_type, Oid typid);
 extern const char *dmesh_logical_for(Oid typid);
 extern void dmesh_check_regex(const char *pattern, const char *path);
+
+/* A hash table from names (not copied) to ints, for lookups by name. */
+typedef struct DmeshNameMap DmeshNameMap;
+extern DmeshNameMap *dmesh_name_map_create(int size);
+extern int *dmesh_name_map_insert(DmeshNameMap *map, const char *name, bool *found);
+extern int	dmesh_name_map_lookup(DmeshNameMap *map, const char *name);
+extern void dmesh_name_map_free(DmeshNameMap *map);
 
 /* ---------- fastre.c ---------- */
 
@@ -403,6 +415,7 @@ typedef struct DmeshRuleSet
 	int			maxrules;
 	DmeshRule  *rules;
 	DmeshRuleColumn *columns;	/* one per property */
+	bool	   *column_needed;	/* per property: a rule looked at its column */
 	bool		has_row_tests;
 	bool		has_duplicates;
 } DmeshRuleSet;
@@ -412,6 +425,7 @@ extern DmeshRuleSet *dmesh_rules_compile(DmeshContract *contract, const Oid *typ
 extern DmeshRuleSet *dmesh_rules_compile_as(Oid role, DmeshContract *contract, const Oid *types,
 											MemoryContext parent);
 extern bool dmesh_rule_offends(DmeshRuleSet *rs, DmeshRule *r, Datum value, bool isnull);
+extern int	dmesh_scan_columns(DmeshRuleSet *rs, int *props);
 extern bool dmesh_rule_passes(const DmeshRule *r, double observed);
 extern char *dmesh_rule_expected(const DmeshRule *r);
 extern char *dmesh_rule_describe(const DmeshRule *r);

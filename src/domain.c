@@ -41,11 +41,7 @@ dmesh_create_domain(PG_FUNCTION_ARGS)
 	int64		domain_id;
 
 	dmesh_check_name(name, "domain");
-	if (PG_ARGISNULL(1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("owner of domain \"%s\" must not be null", name)));
-	owner = PG_GETARG_OID(1);
+	owner = dmesh_role_arg(fcinfo, 1, psprintf("owner of domain \"%s\"", name), false);
 
 	if (pg_database_aclcheck(MyDatabaseId, caller, ACL_CREATE) != ACLCHECK_OK)
 		ereport(ERROR,

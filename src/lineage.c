@@ -8,8 +8,9 @@
  * derive a relation or rename one) reads the command's parse tree:
  *   CREATE [OR REPLACE] VIEW, CREATE MATERIALIZED VIEW: the view's query,
  *     from its _RETURN rule;
- *   CREATE TABLE AS, SELECT INTO: the query of the statement (parse
- *     analysis is done, and execution works on a copy);
+ *   CREATE TABLE AS, SELECT INTO: the query of the statement as parse
+ *     analysis left it, kept by dmesh._lineage_ddl_start at
+ *     ddl_command_start (by the end, the planner has changed it in place);
  *   CREATE FOREIGN TABLE: an edge from the remote object (server, schema
  *     and table options, column_name options) to each column;
  *   ALTER ... RENAME, ALTER ... SET SCHEMA: the names kept in open edges.
@@ -31,6 +32,8 @@
 
 #include "access/htup_details.h"
 #include "access/relation.h"
+#include "access/xact.h"
+#include "utils/memutils.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_foreign_table.h"
@@ -51,6 +54,7 @@
 #include "dmesh.h"
 
 PG_FUNCTION_INFO_V1(dmesh_lineage_ddl);
+PG_FUNCTION_INFO_V1(dmesh_lineage_ddl_start);
 PG_FUNCTION_INFO_V1(dmesh_lineage_drop);
 PG_FUNCTION_INFO_V1(dmesh_record_lineage);
 
@@ -449,6 +453,100 @@ permanent_relation(RangeVar *rv)
 	return relid;
 }
 
+/* ----------------------------------------------------------------
+ * CREATE TABLE AS: the query as analyzed, before it is planned
+ *
+ * At ddl_command_end the query of a CREATE TABLE AS has been rewritten and
+ * planned in place (a pulled-up subquery is left without its Query, for
+ * one), so it is no tree to read.  dmesh._lineage_ddl_start, at
+ * ddl_command_start, keeps a copy of the analyzed query, keyed by the
+ * statement's node, on a stack that the end of the statement pops.
+ * Statements that failed in between leave entries above theirs, dropped
+ * when a later one finds its own; all of it goes at the end of the
+ * transaction.
+ * ----------------------------------------------------------------
+ */
+
+typedef struct KeptQuery
+{
+	Node	   *stmt;
+	Query	   *query;
+} KeptQuery;
+
+static List *kept_queries = NIL;	/* in TopTransactionContext */
+static bool kept_callback = false;
+
+static void
+kept_queries_reset(XactEvent event, void *arg)
+{
+	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT ||
+		event == XACT_EVENT_PREPARE || event == XACT_EVENT_PARALLEL_COMMIT ||
+		event == XACT_EVENT_PARALLEL_ABORT)
+		kept_queries = NIL;
+}
+
+static void
+keep_query(Node *stmt, Query *query)
+{
+	MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
+	KeptQuery  *k = palloc(sizeof(KeptQuery));
+
+	if (!kept_callback)
+	{
+		RegisterXactCallback(kept_queries_reset, NULL);
+		kept_callback = true;
+	}
+	k->stmt = stmt;
+	k->query = copyObject(query);
+	kept_queries = lcons(k, kept_queries);
+	MemoryContextSwitchTo(old);
+}
+
+/* The query kept for this statement, or NULL; pops it and what is above. */
+static Query *
+take_query(Node *stmt)
+{
+	ListCell   *lc;
+	int			i = 0;
+
+	foreach(lc, kept_queries)
+	{
+		KeptQuery  *k = lfirst(lc);
+
+		i++;
+		if (k->stmt == stmt)
+		{
+			Query	   *query = k->query;
+
+			kept_queries = list_copy_tail(kept_queries, i);
+			return query;
+		}
+	}
+	return NULL;
+}
+
+Datum
+dmesh_lineage_ddl_start(PG_FUNCTION_ARGS)
+{
+	EventTriggerData *trigdata;
+	CreateTableAsStmt *stmt;
+
+	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_EVENT_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("dmesh._lineage_ddl_start must be called as an event trigger")));
+	trigdata = (EventTriggerData *) fcinfo->context;
+	if (creating_extension || trigdata->parsetree == NULL ||
+		!IsA(trigdata->parsetree, CreateTableAsStmt))
+		PG_RETURN_VOID();
+	stmt = (CreateTableAsStmt *) trigdata->parsetree;
+	if (stmt->objtype == OBJECT_TABLE && stmt->query != NULL && IsA(stmt->query, Query) &&
+		((Query *) stmt->query)->commandType == CMD_SELECT &&
+		((Query *) stmt->query)->utilityStmt == NULL)
+		keep_query(trigdata->parsetree, (Query *) stmt->query);
+	PG_RETURN_VOID();
+}
+
 Datum
 dmesh_lineage_ddl(PG_FUNCTION_ARGS)
 {
@@ -475,7 +573,8 @@ dmesh_lineage_ddl(PG_FUNCTION_ARGS)
 		case T_CreateTableAsStmt:
 			{
 				CreateTableAsStmt *stmt = (CreateTableAsStmt *) parsetree;
-				Query	   *query = (Query *) stmt->query;
+				/* the query as analyzed, kept at ddl_command_start */
+				Query	   *query = stmt->objtype == OBJECT_MATVIEW ? NULL : take_query(parsetree);
 
 				relid = permanent_relation(stmt->into ? stmt->into->rel : NULL);
 				if (!OidIsValid(relid))
@@ -484,8 +583,7 @@ dmesh_lineage_ddl(PG_FUNCTION_ARGS)
 				dmesh_usage_resolve_target(relid, DMESH_USAGE_CREATE_TABLE_AS, NIL);
 				if (stmt->objtype == OBJECT_MATVIEW)
 					record_view(relid, "materialized_view");
-				else if (query && IsA(query, Query) && query->commandType == CMD_SELECT &&
-						 query->utilityStmt == NULL)
+				else if (query != NULL)
 					record_query(relid, "create_table_as", query);
 			}
 			break;

@@ -25,6 +25,11 @@
  * Besides the column edges, every relation the query reads anywhere gives
  * one relation-level edge (attribute numbers 0).
  *
+ * The tree must be as parse analysis (and, for views, the rewriter's
+ * stored rule) leaves it: the planner changes a query in place.  Even so
+ * every link is checked before it is followed, and nothing here raises an
+ * error on a tree it does not expect: it just records less.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -151,9 +156,12 @@ walk_rte_column(RangeTblEntry *rte, AttrNumber attno, List *qstack, LineageWalk 
 		case RTE_SUBQUERY:
 			{
 				Query	   *sub = rte->subquery;
-				List	   *substack = push_query(sub, qstack);
+				List	   *substack;
 				Oid			view = expanded_view(rte);
 
+				if (sub == NULL)
+					break;		/* not a tree as parse analysis leaves it */
+				substack = push_query(sub, qstack);
 				if (OidIsValid(view))
 					add_edge(w, view, attno);
 				else if (sub->setOperations != NULL)
@@ -310,7 +318,8 @@ expr_walker(Node *node, void *context)
 		w->use = save;
 		return false;
 	}
-	if (IsA(node, SubLink))
+	if (IsA(node, SubLink) && ((SubLink *) node)->subselect != NULL &&
+		IsA(((SubLink *) node)->subselect, Query))
 	{
 		SubLink    *s = (SubLink *) node;
 		Query	   *sub = (Query *) s->subselect;
@@ -407,9 +416,18 @@ walk_sortgroup(List *clauses, List *tlist, const char *subtype, List *qstack, Li
 	foreach(lc, clauses)
 	{
 		SortGroupClause *sgc = lfirst(lc);
-		TargetEntry *tle = get_sortgroupref_tle(sgc->tleSortGroupRef, tlist);
+		ListCell   *tc;
 
-		walk_indirect((Node *) tle->expr, subtype, qstack, w);
+		foreach(tc, tlist)
+		{
+			TargetEntry *tle = lfirst(tc);
+
+			if (tle->ressortgroupref == sgc->tleSortGroupRef)
+			{
+				walk_indirect((Node *) tle->expr, subtype, qstack, w);
+				break;
+			}
+		}
 	}
 }
 
@@ -440,7 +458,7 @@ collect_indirect(Query *query, List *qstack, LineageWalk *w)
 	{
 		RangeTblEntry *rte = lfirst(lc);
 
-		if (rte->rtekind == RTE_SUBQUERY && !OidIsValid(expanded_view(rte)))
+		if (rte->rtekind == RTE_SUBQUERY && rte->subquery != NULL && !OidIsValid(expanded_view(rte)))
 			collect_indirect(rte->subquery, push_query(rte->subquery, qstack), w);
 		else if (rte->rtekind == RTE_FUNCTION)
 		{
@@ -473,7 +491,8 @@ sublink_walker(Node *node, void *context)
 	{
 		SubLink    *s = (SubLink *) node;
 
-		collect_relations((Query *) s->subselect, context);
+		if (s->subselect != NULL && IsA(s->subselect, Query))
+			collect_relations((Query *) s->subselect, context);
 		return sublink_walker(s->testexpr, context);
 	}
 	return expression_tree_walker(node, sublink_walker, context);
@@ -499,7 +518,7 @@ collect_relations(Query *query, LineageWalk *w)
 			view = expanded_view(rte);
 			if (OidIsValid(view))
 				add_edge(w, view, 0);
-			else
+			else if (rte->subquery != NULL)
 				collect_relations(rte->subquery, w);
 		}
 		else if (rte->rtekind == RTE_FUNCTION)
@@ -552,7 +571,7 @@ dmesh_query_lineage(Query *query, Oid self)
 			{
 				RangeTblEntry *rte = lfirst(lc);
 
-				if (rte->rtekind == RTE_SUBQUERY)
+				if (rte->rtekind == RTE_SUBQUERY && rte->subquery != NULL)
 					collect_indirect(rte->subquery, push_query(rte->subquery, qstack), &w);
 			}
 		}

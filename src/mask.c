@@ -108,9 +108,9 @@ load_key(void)
 	table_close(rel, AccessShareLock);
 	if (!found)
 		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("the mesh has no key for hash masks"),
-				 errhint("dmesh.mesh_secret must hold one row of 16 random bytes.")));
+				 errhint("dmesh makes it with the first masking policy (dmesh.create_policy); dmesh.mesh_secret then holds one row of 16 random bytes.")));
 	for (int tweak = 0; tweak < 2; tweak++)
 	{
 		mesh_k0[tweak] = read_le64(key) ^ (uint64) tweak;

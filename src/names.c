@@ -44,6 +44,32 @@ dmesh_text_arg(FunctionCallInfo fcinfo, int argno, const char *what)
 }
 
 /*
+ * A role argument (regrole) that must not be NULL nor "-" (no role), and
+ * must name a role that exists unless "dropped_ok".
+ */
+Oid
+dmesh_role_arg(FunctionCallInfo fcinfo, int argno, const char *what, bool dropped_ok)
+{
+	Oid			role;
+
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be null", what)));
+	role = PG_GETARG_OID(argno);
+	if (!OidIsValid(role))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be a role", what),
+				 errdetail("'-'::regrole stands for no role.")));
+	if (!dropped_ok && !SearchSysCacheExists1(AUTHOID, ObjectIdGetDatum(role)))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("role with OID %u does not exist", role)));
+	return role;
+}
+
+/*
  * An optional interval argument that must be positive (every field >= 0,
  * not all zero), or NULL when it is NULL.
  */

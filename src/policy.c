@@ -256,6 +256,12 @@ dmesh_create_policy(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("policy name must not be empty")));
+	if (strlen(name) > DMESH_MAX_POLICY_NAME_BYTES)
+		ereport(ERROR,
+				(errcode(ERRCODE_NAME_TOO_LONG),
+				 errmsg("policy name is too long"),
+				 errdetail("A policy name has at most %d bytes; this one has %zu.",
+						   DMESH_MAX_POLICY_NAME_BYTES, strlen(name))));
 	if (strcmp(enforcement, "enforce") != 0 && strcmp(enforcement, "warn") != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -277,10 +283,6 @@ dmesh_create_policy(PG_FUNCTION_ARGS)
 
 	dmesh_args_init(&args);
 	dmesh_arg_text(&args, name);
-	if (dmesh_spi_exec("SELECT 1 FROM dmesh.policy WHERE name = $1", &args, SPI_OK_SELECT) > 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_DUPLICATE_OBJECT),
-				 errmsg("policy \"%s\" already exists", name)));
 	dmesh_arg_text(&args, kind);
 	dmesh_arg_datum(&args, JSONBOID, JsonbPGetDatum(rule), false);
 	dmesh_arg_text(&args, scope_text);
@@ -288,10 +290,14 @@ dmesh_create_policy(PG_FUNCTION_ARGS)
 	dmesh_arg_datum(&args, INT8OID, Int64GetDatum(s.domain_id), s.domain_id == 0);
 	dmesh_arg_datum(&args, INT8OID, Int64GetDatum(s.product_id), s.product_id == 0);
 	dmesh_arg_text(&args, dmesh_role_name(caller));
-	dmesh_spi_exec("INSERT INTO dmesh.policy (name, kind, rule, scope, enforcement, domain_id,"
-				   " product_id, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-				   " RETURNING policy_id",
-				   &args, SPI_OK_INSERT_RETURNING);
+	/* a name taken, even by a transaction not yet committed: 42710 */
+	if (dmesh_spi_exec("INSERT INTO dmesh.policy (name, kind, rule, scope, enforcement, domain_id,"
+					   " product_id, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+					   " ON CONFLICT (name) DO NOTHING RETURNING policy_id",
+					   &args, SPI_OK_INSERT_RETURNING) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_OBJECT),
+				 errmsg("policy \"%s\" already exists", name)));
 	policy_id = dmesh_spi_int8(0, 1);
 
 	/* The mesh's key for hash masks, made once (kept by dumps). */

@@ -113,7 +113,7 @@ dmesh_create_data_product(PG_FUNCTION_ARGS)
 				 errdetail("Only role \"%s\" (owner of domain \"%s\") and its members can create data products in it.",
 						   dmesh_role_name(domain.owner), domain.name)));
 
-	owner = PG_ARGISNULL(4) ? domain.owner : PG_GETARG_OID(4);
+	owner = PG_ARGISNULL(4) ? domain.owner : dmesh_role_arg(fcinfo, 4, "owner", false);
 	if (!is_member_of_role(caller, owner))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),

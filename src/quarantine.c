@@ -173,7 +173,7 @@ held_rows(const DmeshProduct *product, ArrayType *ids)
 					found = true;
 			if (!found)
 				ereport(ERROR,
-						(errcode(ERRCODE_NO_DATA_FOUND),
+						(errcode(ERRCODE_UNDEFINED_OBJECT),
 						 errmsg("data product \"%s\" has no quarantined row %lld",
 								dmesh_product_display(product), (long long) DatumGetInt64(elems[i]))));
 		}

@@ -73,9 +73,16 @@ dmesh_request_access(PG_FUNCTION_ARGS)
 				 errdetail("Request %s is waiting for the product's owner.", dmesh_spi_text(0, 1))));
 	dmesh_arg_text(&args, purpose);
 	dmesh_arg_text(&args, filter);
-	dmesh_spi_exec("INSERT INTO dmesh.access_request (product_id, requester, purpose, row_filter)"
-				   " VALUES ($1, $2, $3, $4) RETURNING request_id",
-				   &args, SPI_OK_INSERT_RETURNING);
+	/* another transaction's pending request too (a unique index) */
+	if (dmesh_spi_exec("INSERT INTO dmesh.access_request (product_id, requester, purpose, row_filter)"
+					   " VALUES ($1, $2, $3, $4)"
+					   " ON CONFLICT (product_id, requester) WHERE status = 'pending' DO NOTHING"
+					   " RETURNING request_id",
+					   &args, SPI_OK_INSERT_RETURNING) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_OBJECT),
+				 errmsg("role \"%s\" already has a pending request for data product \"%s\"",
+						dmesh_role_name(caller), dmesh_product_display(&product))));
 	request_id = dmesh_spi_int8(0, 1);
 	log_request(caller, "request_access", &product, request_id, "purpose", purpose);
 	dmesh_end_call(&section);

@@ -193,7 +193,7 @@ build_entry(DmeshEnforcement *entry, int64 product_id, Relation rel)
 	PG_TRY();
 	{
 		doc = DatumGetJsonbPCopy(JsonbPGetDatum(contract->doc));
-		contract = dmesh_contract_compile(doc);
+		contract = dmesh_contract_compile_stored(doc);
 		attnums = palloc(sizeof(AttrNumber) * Max(contract->nprops, 1));
 		types = dmesh_property_types(contract, RelationGetDescr(rel), attnums);
 		entry->rs = dmesh_rules_compile_as(product.owner, contract, types, cxt);

@@ -19,6 +19,11 @@
  * Row tests see one value per property, NULL included.  A value of NULL
  * only breaks required, nullValues and missingValues rules.
  *
+ * Compiling takes time linear in the size of the contract: properties are
+ * found by name through a hash table.  contract.c caps the number of
+ * properties and rules; a string member of a rule given as another type
+ * is an error, never taken as absent.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -30,6 +35,7 @@
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "mb/pg_wchar.h"
+#include "miscadmin.h"
 #include "parser/parser.h"
 #include "regex/regex.h"
 #include "utils/builtins.h"
@@ -226,14 +232,18 @@ json_scalar_text(JsonbValue *v)
 	}
 }
 
+/* A length option (a non-negative integer, as contract.c checks), or -1. */
 static int
-int_option(JsonbContainer *opts, const char *key)
+int_option(JsonbContainer *opts, const char *key, const char *path)
 {
 	JsonbValue *v = dmesh_json_get(opts, key);
+	int64		n;
 
 	if (v == NULL || v->type != jbvNumeric)
 		return -1;
-	return DatumGetInt32(DirectFunctionCall1(numeric_int4, NumericGetDatum(v->val.numeric)));
+	if (!dmesh_numeric_to_int64(v->val.numeric, &n) || n > PG_INT32_MAX)
+		rule_error(psprintf("%s%s", path, key), psprintf("must be at most %d", PG_INT32_MAX), NULL);
+	return (int) n;
 }
 
 static regex_t *
@@ -292,6 +302,7 @@ rule_column(DmeshRuleSet *rs, int prop, const char *path)
 {
 	DmeshRuleColumn *col = &rs->columns[prop];
 
+	rs->column_needed[prop] = true;
 	if (!OidIsValid(col->typid))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_COLUMN),
@@ -487,6 +498,8 @@ set_values(DmeshRuleSet *rs, DmeshRule *r, JsonbContainer *list, bool valid, con
 		DmeshRuleValue *out = &r->values[r->nvalues];
 		char	   *ipath = psprintf("%s[%u]", path, i);
 
+		CHECK_FOR_INTERRUPTS();
+
 		if (v->type == jbvNull)
 		{
 			r->null_listed = true;
@@ -619,14 +632,6 @@ set_operator(DmeshRule *r, JsonbContainer *rule, const char *path)
 	return found;
 }
 
-static int
-find_property(DmeshRuleSet *rs, const char *name)
-{
-	for (int i = 0; i < rs->contract->nprops; i++)
-		if (strcmp(rs->contract->props[i].name, name) == 0)
-			return i;
-	return -1;
-}
 
 static void
 set_duplicate_keys(DmeshRuleSet *rs, DmeshRule *r, int *keys, int nkeys, const char *path)
@@ -684,21 +689,28 @@ rule_path_context(void *arg)
 	errcontext("contract rule at %.*s", (int) (len > 0 && path[len - 1] == '.' ? len - 1 : len), path);
 }
 
+/*
+ * A quality rule.  "props" maps property names to indexes.  String members
+ * given as another type are errors (dmesh_json_string), never absent.
+ */
 static void
-compile_quality_rule(DmeshRuleSet *rs, JsonbContainer *rule, int prop, const char *path)
+compile_quality_rule(DmeshRuleSet *rs, DmeshNameMap *props, JsonbContainer *rule, int prop,
+					 const char *path)
 {
-	char	   *type = dmesh_json_text(rule, "type");
-	char	   *metric = dmesh_json_text(rule, "metric");
-	char	   *name = dmesh_json_text(rule, "name");
-	char	   *severity = dmesh_json_text(rule, "severity");
-	char	   *unit = dmesh_json_text(rule, "unit");
+	char	   *type = dmesh_json_string(rule, "type", path);
+	char	   *metric = dmesh_json_string(rule, "metric", path);
+	char	   *name = dmesh_json_string(rule, "name", path);
+	char	   *severity = dmesh_json_string(rule, "severity", path);
+	char	   *unit = dmesh_json_string(rule, "unit", path);
+	char	   *dimension = dmesh_json_string(rule, "dimension", path);
+	char	   *rule_metric = dmesh_json_string(rule, "rule", path);
 	JsonbValue *args_value = dmesh_json_get(rule, "arguments");
 	JsonbContainer *args = NULL;
 	DmeshRule  *r;
 	bool		has_op;
 
 	if (metric == NULL)
-		metric = dmesh_json_text(rule, "rule");
+		metric = rule_metric;
 	if (type == NULL)
 		type = "library";
 	if (args_value != NULL && args_value->type == jbvBinary &&
@@ -713,7 +725,7 @@ compile_quality_rule(DmeshRuleSet *rs, JsonbContainer *rule, int prop, const cha
 		check_arguments(args, metric, path);
 	if (strcmp(type, "sql") == 0)
 	{
-		char	   *query = dmesh_json_text(rule, "query");
+		char	   *query = dmesh_json_string(rule, "query", path);
 
 		if (query == NULL || query[0] == '\0')
 			rule_error(psprintf("%squery", path), "an sql rule needs a query", NULL);
@@ -755,7 +767,8 @@ compile_quality_rule(DmeshRuleSet *rs, JsonbContainer *rule, int prop, const cha
 		else if (strcmp(metric, "invalidValues") == 0)
 		{
 			JsonbValue *list = args ? dmesh_json_get(args, "validValues") : NULL;
-			char	   *pattern = args ? dmesh_json_text(args, "pattern") : NULL;
+			char	   *pattern = args ? dmesh_json_string(args, "pattern",
+															   psprintf("%sarguments.", path)) : NULL;
 
 			r = new_rule(rs, name ? name : metric, prop, DMESH_METRIC_INVALID);
 			if ((list == NULL) == (pattern == NULL))
@@ -794,7 +807,8 @@ compile_quality_rule(DmeshRuleSet *rs, JsonbContainer *rule, int prop, const cha
 					JsonbValue *p = getIthJsonbValueFromContainer(list->val.binary.data, k);
 					char	   *pname = json_scalar_text(p);
 
-					keys[k] = pname ? find_property(rs, pname) : -1;
+					CHECK_FOR_INTERRUPTS();
+					keys[k] = pname ? dmesh_name_map_lookup(props, pname) : -1;
 					if (keys[k] < 0)
 						rule_error(psprintf("%s[%d]", lpath, k),
 								   psprintf("\"%s\" is not a property of the contract",
@@ -847,7 +861,7 @@ compile_quality_rule(DmeshRuleSet *rs, JsonbContainer *rule, int prop, const cha
 					   "Severities are error, warning and info.");
 		r->severity = severity;
 	}
-	r->dimension = dmesh_json_text(rule, "dimension");
+	r->dimension = dimension;
 }
 
 static void
@@ -877,11 +891,11 @@ compile_property_constraints(DmeshRuleSet *rs, int prop, const char *path)
 		return;
 
 	{
-		int			minlen = int_option(opts, "minLength");
-		int			maxlen = int_option(opts, "maxLength");
-		char	   *pattern = dmesh_json_text(opts, "pattern");
-		char	   *format = dmesh_json_text(opts, "format");
 		char	   *opath = psprintf("%slogicalTypeOptions.", path);
+		int			minlen = int_option(opts, "minLength", opath);
+		int			maxlen = int_option(opts, "maxLength", opath);
+		char	   *pattern = dmesh_json_string(opts, "pattern", opath);
+		char	   *format = dmesh_json_string(opts, "format", opath);
 		static const char *const bound_keys[] = {
 			"minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"
 		};
@@ -958,7 +972,8 @@ compile_property_constraints(DmeshRuleSet *rs, int prop, const char *path)
 }
 
 static void
-compile_quality_list(DmeshRuleSet *rs, JsonbContainer *parent, int prop, const char *path)
+compile_quality_list(DmeshRuleSet *rs, DmeshNameMap *props, JsonbContainer *parent, int prop,
+					 const char *path)
 {
 	JsonbValue *v = dmesh_json_get(parent, "quality");
 
@@ -971,11 +986,12 @@ compile_quality_list(DmeshRuleSet *rs, JsonbContainer *parent, int prop, const c
 		ErrorContextCallback callback;
 		char	   *rpath = psprintf("%squality[%u].", path, i);
 
+		CHECK_FOR_INTERRUPTS();
 		callback.callback = rule_path_context;
 		callback.arg = rpath;
 		callback.previous = error_context_stack;
 		error_context_stack = &callback;
-		compile_quality_rule(rs, rule->val.binary.data, prop, rpath);
+		compile_quality_rule(rs, props, rule->val.binary.data, prop, rpath);
 		error_context_stack = callback.previous;
 	}
 }
@@ -1003,6 +1019,7 @@ dmesh_rules_compile(DmeshContract *contract, const Oid *types, MemoryContext par
 	MemoryContext old = MemoryContextSwitchTo(cxt);
 	DmeshRuleSet *rs = palloc0(sizeof(DmeshRuleSet));
 	MemoryContextCallback *cb = palloc0(sizeof(MemoryContextCallback));
+	DmeshNameMap *props;
 
 	rs->cxt = cxt;
 	rs->contract = contract;
@@ -1010,28 +1027,34 @@ dmesh_rules_compile(DmeshContract *contract, const Oid *types, MemoryContext par
 	rs->maxrules = 8;
 	rs->rules = palloc(sizeof(DmeshRule) * rs->maxrules);
 	rs->columns = palloc0(sizeof(DmeshRuleColumn) * Max(contract->nprops, 1));
+	rs->column_needed = palloc0(sizeof(bool) * Max(contract->nprops, 1));
 	cb->func = free_rule_set;
 	cb->arg = rs;
 	MemoryContextRegisterResetCallback(cxt, cb);
 
+	props = dmesh_name_map_create(contract->nprops);
 	for (int i = 0; i < contract->nprops; i++)
 	{
+		bool		found;
+
 		rs->columns[i].cxt = cxt;
 		if (OidIsValid(types[i]))
 			init_column(&rs->columns[i], types[i]);
+		*dmesh_name_map_insert(props, contract->props[i].name, &found) = i;
 	}
 	for (int i = 0; i < contract->nprops; i++)
 	{
 		char	   *path = psprintf("schema[0].properties[%d].", i);
 		ErrorContextCallback callback;
 
+		CHECK_FOR_INTERRUPTS();
 		callback.callback = rule_path_context;
 		callback.arg = path;
 		callback.previous = error_context_stack;
 		error_context_stack = &callback;
 		compile_property_constraints(rs, i, path);
 		error_context_stack = callback.previous;
-		compile_quality_list(rs, contract->props[i].json->val.binary.data, i, path);
+		compile_quality_list(rs, props, contract->props[i].json->val.binary.data, i, path);
 	}
 	/* A primary key is unique as a whole (a single column may say so already). */
 	{
@@ -1050,7 +1073,8 @@ dmesh_rules_compile(DmeshContract *contract, const Oid *types, MemoryContext par
 			set_duplicate_keys(rs, r, keys, nkeys, "schema[0].");
 		}
 	}
-	compile_quality_list(rs, contract->object, -1, "schema[0].");
+	compile_quality_list(rs, props, contract->object, -1, "schema[0].");
+	dmesh_name_map_free(props);
 
 	/* What each rule needs, and which rules a write can break alone. */
 	for (int i = 0; i < rs->nrules; i++)
@@ -1059,6 +1083,7 @@ dmesh_rules_compile(DmeshContract *contract, const Oid *types, MemoryContext par
 		double		tiny = r->unit_percent ? 1e-9 : 1;
 		bool		zero_only = dmesh_rule_passes(r, 0) && !dmesh_rule_passes(r, tiny);
 
+		CHECK_FOR_INTERRUPTS();
 		r->index = i;
 		if (r->test != DMESH_TEST_NONE && r->test != DMESH_TEST_DUPLICATE)
 			rs->has_row_tests = true;
@@ -1544,23 +1569,29 @@ Oid *
 dmesh_property_types(const DmeshContract *contract, TupleDesc desc, AttrNumber *attnums)
 {
 	Oid		   *types = palloc0(sizeof(Oid) * Max(contract->nprops, 1));
+	DmeshNameMap *columns = dmesh_name_map_create(desc ? desc->natts : 0);
 
+	for (int a = 0; desc && a < desc->natts; a++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, a);
+		bool		found;
+
+		if (!att->attisdropped)
+			*dmesh_name_map_insert(columns, NameStr(att->attname), &found) = a;
+	}
 	for (int i = 0; i < contract->nprops; i++)
 	{
+		int			a = dmesh_name_map_lookup(columns, contract->props[i].column);
+
 		if (attnums)
 			attnums[i] = InvalidAttrNumber;
-		for (int a = 0; desc && a < desc->natts; a++)
+		if (a >= 0)
 		{
-			Form_pg_attribute att = TupleDescAttr(desc, a);
-
-			if (!att->attisdropped && strcmp(NameStr(att->attname), contract->props[i].column) == 0)
-			{
-				types[i] = att->atttypid;
-				if (attnums)
-					attnums[i] = att->attnum;
-				break;
-			}
+			types[i] = TupleDescAttr(desc, a)->atttypid;
+			if (attnums)
+				attnums[i] = TupleDescAttr(desc, a)->attnum;
 		}
 	}
+	dmesh_name_map_free(columns);
 	return types;
 }

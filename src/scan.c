@@ -4,13 +4,16 @@
  *		The single-pass quality scan: an aggregate that tests every row of a
  *		product against every rule of its contract at once.
  *
- *		dmesh._quality_scan(contract jsonb, VARIADIC "any")
+ *		dmesh._quality_scan(contract jsonb, columns int4[], VARIADIC "any")
  *
- * The variadic arguments are the columns of the contract's properties, in
- * property order.  The result is a bigint array: the number of rows, then
- * one count per rule (rows that offend a row-level rule; for duplicate
- * rules, an upper bound of the duplicates, see below; 0 for rules without
- * a row test).
+ * "columns" lists the properties (0-based, ascending) whose columns the
+ * rules test (dmesh_scan_columns); the variadic arguments are those
+ * columns, in that order.  A function takes at most FUNC_MAX_ARGS
+ * arguments, so when more columns are tested they come as one row,
+ * ROW(a, b, ...), which costs a tuple per row and is used only then.
+ * The result is a bigint array: the number of rows, then one count per
+ * rule (rows that offend a row-level rule; for duplicate rules, an upper
+ * bound of the duplicates, see below; 0 for rules without a row test).
  *
  * The aggregate runs in parallel: each process compiles the rules from the
  * contract argument once, counts its share of the rows, and the leader
@@ -29,13 +32,16 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "fmgr.h"
+#include "funcapi.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/typcache.h"
 
 #include "dmesh.h"
 
@@ -66,13 +72,54 @@ typedef struct QualityScanState
 /* Compiled rules, per call site (fn_extra). */
 typedef struct QualityScanPlan
 {
+	MemoryContext cxt;			/* holds all of the plan */
 	Jsonb	   *doc;			/* a copy of the contract compiled */
+	ArrayType  *columns;		/* ... and of the column list */
 	DmeshRuleSet *rs;
 	int		   *row_rules;		/* indexes of rules with a row test */
 	int			nrow_rules;
 	int		   *dup_rules;
 	int			ndup_rules;
+	int		   *argno;			/* per property: its argument, or -1 */
+	TupleDesc	rowdesc;		/* the columns come as one row: its shape */
+	Datum	   *rowvalues;		/* ... and the current row's values */
+	bool	   *rownulls;
 } QualityScanPlan;
+
+/*
+ * The properties whose columns the scan needs, ascending: those of rules
+ * with a row test, the keys of duplicate rules, and any other column a
+ * rule looked at when it was compiled (a uuid format on a uuid column
+ * needs no test but its column must be there).  Returns how many; "props"
+ * has room for rs->contract->nprops.
+ */
+int
+dmesh_scan_columns(DmeshRuleSet *rs, int *props)
+{
+	int			nprops = rs->contract->nprops;
+	bool	   *used = palloc(sizeof(bool) * Max(nprops, 1));
+	int			n = 0;
+
+	memcpy(used, rs->column_needed, sizeof(bool) * nprops);
+
+	for (int i = 0; i < rs->nrules; i++)
+	{
+		DmeshRule  *r = &rs->rules[i];
+
+		if (r->test == DMESH_TEST_DUPLICATE)
+		{
+			for (int k = 0; k < r->nkeys; k++)
+				used[r->keys[k]] = true;
+		}
+		else if (r->test != DMESH_TEST_NONE && r->prop >= 0)
+			used[r->prop] = true;
+	}
+	for (int i = 0; i < nprops; i++)
+		if (used[i])
+			props[n++] = i;
+	pfree(used);
+	return n;
+}
 
 static QualityScanState *
 new_state(MemoryContext cxt, int nrules)
@@ -216,6 +263,53 @@ equal_hashes(HashRuns *set)
 }
 
 /*
+ * The "columns" argument: property numbers, ascending, each in range.
+ */
+static int *
+column_list(FunctionCallInfo fcinfo, int nprops, int *n)
+{
+	ArrayType  *arr;
+	Datum	   *elems;
+	bool	   *nulls;
+	int		   *out;
+
+	if (PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("the quality scan needs the list of its columns")));
+	arr = PG_GETARG_ARRAYTYPE_P(2);
+	if (ARR_ELEMTYPE(arr) != INT4OID || ARR_NDIM(arr) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the quality scan's columns must be a one-dimensional int4 array")));
+	deconstruct_array(arr, INT4OID, 4, true, TYPALIGN_INT, &elems, &nulls, n);
+	out = palloc(sizeof(int) * Max(*n, 1));
+	for (int i = 0; i < *n; i++)
+	{
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("the quality scan's columns must not contain NULL")));
+		out[i] = DatumGetInt32(elems[i]);
+		if (out[i] < 0 || out[i] >= nprops || (i > 0 && out[i] <= out[i - 1]))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("the quality scan's columns must be property numbers from 0 to %d, ascending",
+							nprops - 1)));
+	}
+	return out;
+}
+
+static void
+require_column(QualityScanPlan *plan, int prop)
+{
+	if (prop < 0 || plan->argno[prop] < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the quality scan needs the column of property %d", prop)));
+}
+
+/*
  * The compiled rules of the contract argument, kept in fn_extra.  The
  * contract is the same for every row of a group; it is compared with the
  * compiled one at the first row of each group ("first"), and compiled
@@ -229,7 +323,10 @@ get_plan(FunctionCallInfo fcinfo, bool first)
 	Jsonb	   *doc;
 	DmeshContract *contract;
 	Oid		   *types;
-	int			nargs = PG_NARGS() - 2;
+	int		   *columns;
+	int			ncolumns;
+	int			nargs = PG_NARGS() - 3;
+	MemoryContext cxt;
 
 	if (PG_ARGISNULL(1))
 		ereport(ERROR,
@@ -242,30 +339,79 @@ get_plan(FunctionCallInfo fcinfo, bool first)
 		if (!first)
 			return plan;
 		now = DatumGetJsonbP(PG_GETARG_DATUM(1));
-		if (VARSIZE(now) == VARSIZE(plan->doc) && memcmp(now, plan->doc, VARSIZE(now)) == 0)
+		if (VARSIZE(now) == VARSIZE(plan->doc) && memcmp(now, plan->doc, VARSIZE(now)) == 0 &&
+			!PG_ARGISNULL(2))
 		{
-			return plan;
+			ArrayType  *cols = PG_GETARG_ARRAYTYPE_P(2);
+
+			if (VARSIZE(cols) == VARSIZE(plan->columns) &&
+				memcmp(cols, plan->columns, VARSIZE(cols)) == 0)
+				return plan;
 		}
-		MemoryContextDelete(plan->rs->cxt);
-		pfree(plan);
 		fcinfo->flinfo->fn_extra = NULL;
+		MemoryContextDelete(plan->cxt);
 	}
 
-	old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+	cxt = AllocSetContextCreate(fcinfo->flinfo->fn_mcxt, "dmesh quality scan",
+								ALLOCSET_SMALL_SIZES);
+	old = MemoryContextSwitchTo(cxt);
 	doc = DatumGetJsonbPCopy(PG_GETARG_DATUM(1));
-	contract = dmesh_contract_compile(doc);
-	if (contract->nprops != nargs)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("the quality scan needs one column per property: %d properties, %d columns",
-						contract->nprops, nargs)));
-	types = palloc(sizeof(Oid) * Max(nargs, 1));
-	for (int i = 0; i < nargs; i++)
-		types[i] = get_fn_expr_argtype(fcinfo->flinfo, i + 2);
-
+	contract = dmesh_contract_compile_stored(doc);
 	plan = palloc0(sizeof(QualityScanPlan));
+	plan->cxt = cxt;
 	plan->doc = doc;
-	plan->rs = dmesh_rules_compile(contract, types, fcinfo->flinfo->fn_mcxt);
+	if (!PG_ARGISNULL(2))
+		plan->columns = PG_GETARG_ARRAYTYPE_P_COPY(2);
+	plan->argno = palloc(sizeof(int) * Max(contract->nprops, 1));
+	for (int i = 0; i < contract->nprops; i++)
+		plan->argno[i] = -1;
+	types = palloc0(sizeof(Oid) * Max(contract->nprops, 1));
+	columns = column_list(fcinfo, contract->nprops, &ncolumns);
+	if (ncolumns > 1 && nargs == 1 && type_is_rowtype(get_fn_expr_argtype(fcinfo->flinfo, 3)))
+	{
+		/* the columns come as one row */
+		HeapTupleHeader row;
+
+		if (PG_ARGISNULL(3))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("the quality scan needs a row of %d columns, not NULL", ncolumns)));
+		row = PG_GETARG_HEAPTUPLEHEADER(3);
+		plan->rowdesc = lookup_rowtype_tupdesc_copy(HeapTupleHeaderGetTypeId(row),
+													HeapTupleHeaderGetTypMod(row));
+		if (plan->rowdesc->natts != ncolumns)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("the quality scan needs one column per listed property: %d properties, a row of %d columns",
+							ncolumns, plan->rowdesc->natts)));
+		plan->rowvalues = palloc(sizeof(Datum) * ncolumns);
+		plan->rownulls = palloc(sizeof(bool) * ncolumns);
+		for (int i = 0; i < ncolumns; i++)
+		{
+			if (TupleDescAttr(plan->rowdesc, i)->attisdropped)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("the quality scan's row has a dropped column")));
+			types[columns[i]] = TupleDescAttr(plan->rowdesc, i)->atttypid;
+			plan->argno[columns[i]] = i;
+		}
+	}
+	else
+	{
+		/* no column is tested: one placeholder argument, not read */
+		if (ncolumns != nargs && !(ncolumns == 0 && nargs == 1))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("the quality scan needs one column per listed property: %d properties, %d columns",
+							ncolumns, nargs)));
+		for (int i = 0; i < ncolumns; i++)
+		{
+			types[columns[i]] = get_fn_expr_argtype(fcinfo->flinfo, i + 3);
+			plan->argno[columns[i]] = i + 3;
+		}
+	}
+
+	plan->rs = dmesh_rules_compile(contract, types, cxt);
 	plan->row_rules = palloc(sizeof(int) * Max(plan->rs->nrules, 1));
 	plan->dup_rules = palloc(sizeof(int) * Max(plan->rs->nrules, 1));
 	for (int i = 0; i < plan->rs->nrules; i++)
@@ -273,13 +419,35 @@ get_plan(FunctionCallInfo fcinfo, bool first)
 		DmeshRule  *r = &plan->rs->rules[i];
 
 		if (r->test == DMESH_TEST_DUPLICATE)
+		{
+			for (int k = 0; k < r->nkeys; k++)
+				require_column(plan, r->keys[k]);
 			plan->dup_rules[plan->ndup_rules++] = i;
+		}
 		else if (r->test != DMESH_TEST_NONE)
+		{
+			require_column(plan, r->prop);
 			plan->row_rules[plan->nrow_rules++] = i;
+		}
 	}
 	MemoryContextSwitchTo(old);
 	fcinfo->flinfo->fn_extra = plan;
 	return plan;
+}
+
+/* The value of a property's column in the current row. */
+static inline Datum
+column_value(FunctionCallInfo fcinfo, QualityScanPlan *plan, int prop, bool *isnull)
+{
+	int			arg = plan->argno[prop];
+
+	if (plan->rowdesc != NULL)
+	{
+		*isnull = plan->rownulls[arg];
+		return plan->rowvalues[arg];
+	}
+	*isnull = PG_ARGISNULL(arg);
+	return PG_GETARG_DATUM(arg);
 }
 
 PG_FUNCTION_INFO_V1(dmesh_quality_scan_step);
@@ -303,13 +471,36 @@ dmesh_quality_scan_step(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("the quality scan needs the same contract for every row")));
 
+	if (plan->rowdesc != NULL)
+	{
+		HeapTupleData tuple;
+		HeapTupleHeader row;
+
+		if (PG_ARGISNULL(3))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("the quality scan needs a row of columns, not NULL")));
+		row = PG_GETARG_HEAPTUPLEHEADER(3);
+		if (HeapTupleHeaderGetTypeId(row) != plan->rowdesc->tdtypeid ||
+			HeapTupleHeaderGetTypMod(row) != plan->rowdesc->tdtypmod)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("the quality scan needs rows of the same type")));
+		tuple.t_len = HeapTupleHeaderGetDatumLength(row);
+		ItemPointerSetInvalid(&tuple.t_self);
+		tuple.t_tableOid = InvalidOid;
+		tuple.t_data = row;
+		heap_deform_tuple(&tuple, plan->rowdesc, plan->rowvalues, plan->rownulls);
+	}
+
 	st->rows++;
 	for (int i = 0; i < plan->nrow_rules; i++)
 	{
 		DmeshRule  *r = &rs->rules[plan->row_rules[i]];
-		int			arg = r->prop + 2;
+		bool		isnull;
+		Datum		value = column_value(fcinfo, plan, r->prop, &isnull);
 
-		if (dmesh_rule_offends(rs, r, PG_GETARG_DATUM(arg), PG_ARGISNULL(arg)))
+		if (dmesh_rule_offends(rs, r, value, isnull))
 			st->counts[r->index]++;
 	}
 	for (int i = 0; i < plan->ndup_rules; i++)
@@ -320,15 +511,16 @@ dmesh_quality_scan_step(PG_FUNCTION_ARGS)
 
 		for (int k = 0; k < r->nkeys && !skip; k++)
 		{
-			int			arg = r->keys[k] + 2;
 			DmeshRuleColumn *col = &rs->columns[r->keys[k]];
+			bool		isnull;
+			Datum		value = column_value(fcinfo, plan, r->keys[k], &isnull);
 
-			if (PG_ARGISNULL(arg))
+			if (isnull)
 				skip = true;
 			else
 				h = hash_combine64(h, DatumGetUInt64(FunctionCall2Coll(col->hash,
 																	   col->collation,
-																	   PG_GETARG_DATUM(arg),
+																	   value,
 																	   Int64GetDatum(0))));
 		}
 		if (!skip)

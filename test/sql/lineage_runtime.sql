@@ -59,8 +59,37 @@ RESET ROLE;
 SELECT dmesh.flush_usage() > 0 AS flushed;
 SELECT statements, rows FROM dmesh.lineage_run
  WHERE source = 'rt.orders' AND target = 'rt.totals' AND kind = 'insert';
--- Readable by all, written only by dmesh.
+-- Runtime edges are in the graph, with their kind: lineage() and impact()
+-- walk them (rt.totals is written from rt.orders by INSERT ... SELECT).
+SELECT hops, source, target, kind FROM dmesh.lineage('rt.totals', 'upstream', 1)
+ WHERE source_column IS NULL ORDER BY source, kind;
+SELECT DISTINCT source, target, kind FROM dmesh.lineage_graph
+ WHERE target = 'rt.totals' AND kind = 'insert';
+-- Readable by the writer, written only by dmesh.
 SET ROLE rt_etl;
 SELECT count(*) > 0 AS readable FROM dmesh.lineage_run;
 DELETE FROM dmesh.lineage_run;
+RESET ROLE;
+
+-- impact() follows runtime lineage: a consumer copies a product's rows
+-- into a table of its own; every column of that table is affected by a
+-- change to the product (runtime lineage knows no columns).
+CREATE ROLE rt_team NOLOGIN;
+CREATE ROLE rt_reader NOLOGIN;
+SELECT dmesh.create_domain('rtl', 'rt_team') > 0 AS created;
+GRANT SELECT ON rt.orders TO rt_team;
+GRANT USAGE ON SCHEMA rt TO rt_team;
+SET ROLE rt_team;
+SELECT dmesh.create_data_product('rtl', 'orders', 'rt.orders') > 0 AS created;
+SELECT dmesh.publish_data_product('rtl.orders') IS NOT NULL AS published;
+SELECT dmesh.grant_access('rtl.orders', 'rt_reader') > 0 AS granted;
+RESET ROLE;
+CREATE SCHEMA rt_copy AUTHORIZATION rt_reader;
+SET ROLE rt_reader;
+CREATE TABLE rt_copy.mine (n int, amt numeric);
+INSERT INTO rt_copy.mine SELECT id, amount FROM dmesh_rtl.orders_v1;
+RESET ROLE;
+SELECT dmesh.flush_usage() > 0 AS flushed;
+SET ROLE rt_team;
+SELECT kind, name, affected_columns, hops FROM dmesh.impact('rtl.orders') WHERE kind <> 'consumer';
 RESET ROLE;

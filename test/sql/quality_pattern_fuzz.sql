@@ -31,7 +31,7 @@ SELECT f.p, d.breaking AS dmesh, s.breaking AS postgres
                         'name', 'fuzz', 'properties', jsonb_build_array(jsonb_build_object(
                             'name', 'v', 'logicalType', 'string',
                             'logicalTypeOptions', jsonb_build_object('pattern', f.p)))))),
-                    x.v))[2] AS breaking
+                    '{0}', x.v))[2] AS breaking
                   FROM fuzz_strings x) d,
        LATERAL (SELECT count(*) FILTER (WHERE NOT x.v ~ f.p) AS breaking FROM fuzz_strings x) s
  WHERE d.breaking IS DISTINCT FROM s.breaking;
@@ -45,7 +45,7 @@ SELECT f.p, (SELECT (dmesh._quality_scan(jsonb_build_object(
                             'name', 'v', 'logicalType', 'string',
                             'quality', jsonb_build_array(jsonb_build_object(
                                 'metric', 'invalidValues', 'arguments', jsonb_build_object('pattern', f.p)))))))),
-                    x.v))[2] FROM fuzz_strings x) AS breaking
+                    '{0}', x.v))[2] FROM fuzz_strings x) AS breaking
   FROM fuzz_patterns f
  WHERE f.p IN ('^[^@ ]+@[^@ ]+$', '[0-9]', 'é', '^\w+$', '^.{3}$', '^(ab)+$')
  ORDER BY f.p;

@@ -93,3 +93,24 @@ RESET ROLE;
 SET ROLE rf_reader;
 SELECT * FROM dmesh.refresh_product('refresh.big');
 RESET ROLE;
+
+-- Names that are patterns of each other ("p%" and "pz_data_old_1": the
+-- first's old tables once matched LIKE 'p%_data_old_%'), and a name of 50
+-- bytes: every table dmesh makes has a name that fits, and cleanup drops
+-- only what it recorded.
+SET ROLE rf_team;
+SELECT dmesh.create_data_product('refresh', 'p%', 'SELECT id FROM rf_src.orders', materialize => true) > 0 AS created;
+SELECT dmesh.create_data_product('refresh', 'pz_data_old_1', 'SELECT id FROM rf_src.orders', materialize => true) > 0 AS created;
+SELECT dmesh.create_data_product('refresh', repeat('n', 50), 'SELECT id FROM rf_src.orders', materialize => true) > 0 AS created;
+SELECT published FROM dmesh.refresh_product('refresh.p%');
+SELECT published FROM dmesh.refresh_product('refresh.pz_data_old_1');
+SELECT published FROM dmesh.refresh_product('refresh.' || repeat('n', 50));
+SELECT published FROM dmesh.refresh_product('refresh.' || repeat('n', 50));
+RESET ROLE;
+SELECT dmesh._refresh_cleanup() AS dropped;
+SELECT p.name, c.relname IS NOT NULL AS data_table_present, count(x.*) AS left_to_drop
+  FROM dmesh.data_product p
+  LEFT JOIN pg_class c ON c.oid = p.source_relation
+  LEFT JOIN dmesh.replaced_data x ON x.product_id = p.product_id
+ WHERE p.name IN ('p%', 'pz_data_old_1', repeat('n', 50))
+ GROUP BY 1, 2 ORDER BY 1;
