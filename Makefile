@@ -8,7 +8,7 @@ DATA        = $(sort $(wildcard sql/dmesh--*.sql))
 
 PG_CPPFLAGS = -I$(srcdir)/src -DDMESH_VERSION=\"$(EXTVERSION)\"
 SHLIB_LINK  = -lyaml
-PG_CFLAGS   = -Wall -Werror
+PG_CFLAGS   = -Wall -Werror -MMD -MP
 
 # Tests: regress inputs in test/sql, isolation specs in test/specs, TAP in
 # test/t; expected outputs of both live in expected/.
@@ -18,7 +18,7 @@ ISOLATION      = $(patsubst test/specs/%.spec,%,$(sort $(wildcard test/specs/*.s
 ISOLATION_OPTS = --inputdir=test --outputdir=. --load-extension=dmesh
 TAP_TESTS    = 1
 PROVE_TESTS  = $(sort $(wildcard test/t/*.pl))
-EXTRA_CLEAN  = results output_iso tmp_check log regression.diffs regression.out
+EXTRA_CLEAN  = results output_iso tmp_check log regression.diffs regression.out $(OBJS:.o=.d)
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
@@ -34,6 +34,8 @@ installcheck-isolation:
 installcheck-tap:
 	$(prove_installcheck)
 
-# The version is compiled in (DMESH_VERSION) and every source includes
-# src/dmesh.h: rebuild when either changes.
-$(OBJS): dmesh.control src/dmesh.h
+# The version is compiled in (DMESH_VERSION): rebuild when it changes.
+# Each object depends on the headers it includes, as the compiler lists
+# them (-MMD writes src/*.d).
+$(OBJS): dmesh.control
+-include $(OBJS:.o=.d)

@@ -24,6 +24,10 @@
 #include "utils/lsyscache.h"
 
 #include "dmesh.h"
+#include "contract.h"
+#include "product.h"
+#include "gov.h"
+
 
 PG_FUNCTION_INFO_V1(dmesh_set_contract_text);
 PG_FUNCTION_INFO_V1(dmesh_set_contract_jsonb);

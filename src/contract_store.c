@@ -27,6 +27,10 @@
 #include "utils/syscache.h"
 
 #include "dmesh.h"
+#include "contract.h"
+#include "product.h"
+#include "quality.h"
+
 
 /*
  * A product without any contract (restored from a dump of dmesh 0.1.0,

@@ -42,6 +42,8 @@
 #include "parser/parsetree.h"
 
 #include "dmesh.h"
+#include "lineage.h"
+
 
 /* Deeper than this, references are not followed (recursive CTEs). */
 #define LINEAGE_MAX_DEPTH 32

@@ -16,7 +16,7 @@
  * data product are "bounded": each role may hold at most
  * dmesh.usage_max_entries_per_role of them (a second table counts them),
  * so no role can fill the table with writes of its own and starve the
- * counts of products' reads and writes.  dmesh.flush_usage() (usage.c) moves a
+ * counts of products' reads and writes.  dmesh.flush_usage() (usage_hook.c) moves a
  * database's counters into its catalog; entries leave the table only once
  * that transaction commits.
  *
@@ -40,6 +40,8 @@
 #include "utils/timestamp.h"
 
 #include "dmesh.h"
+#include "usage.h"
+
 
 #define USAGE_DUMP_FILE		"pg_stat/dmesh_usage.stat"
 #define USAGE_FILE_HEADER_V1	0x444d5531	/* "DMU1": entries without "bounded" */
@@ -74,8 +76,6 @@ typedef struct RoleShare
 	int			entries;
 } RoleShare;
 
-int			dmesh_usage_max_entries = 10000;
-int			dmesh_usage_max_entries_per_role = 1000;
 bool		dmesh_usage_available = false;
 
 static UsageShared *usage_shared = NULL;

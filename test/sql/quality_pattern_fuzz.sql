@@ -1,4 +1,4 @@
--- Pattern rules run on dmesh's own matcher (src/fastre.c) when the
+-- Pattern rules run on dmesh's own matcher (src/quality_fastre.c) when the
 -- pattern allows, else on PostgreSQL's engine.  Differential test: for
 -- many patterns and many generated strings (ASCII and multibyte), the
 -- number of values breaking the rule must equal what the ~ operator says.

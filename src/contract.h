@@ -1,0 +1,131 @@
+/*-------------------------------------------------------------------------
+ *
+ * contract.h
+ *		Contracts (ODCS documents): YAML, compiling, storing, deriving,
+ *		diffs between versions, conformance of the database, the DDL gate.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef DMESH_CONTRACT_H
+#define DMESH_CONTRACT_H
+
+#include "dmesh.h"
+
+#include "access/tupdesc.h"
+#include "nodes/pg_list.h"
+#include "utils/jsonb.h"
+#include "utils/numeric.h"
+
+/* ---------- contract_yaml.c ---------- */
+
+extern Jsonb *dmesh_yaml_parse(const char *text, size_t len);
+extern char *dmesh_yaml_emit(Jsonb *jb);
+extern Jsonb *dmesh_parse_document(const char *text);
+
+/* ---------- contract_compile.c ---------- */
+
+/* One property of the contract's object: a published column. */
+typedef struct DmeshProperty
+{
+	char	   *name;			/* published column name */
+	char	   *column;			/* source column: physicalName, else name */
+	char	   *logical_type;
+	char	   *physical_type;	/* NULL if not given */
+	char	   *description;	/* NULL if not given */
+	char	   *classification; /* NULL if not given */
+	bool		required;
+	bool		unique;
+	bool		primary_key;
+	JsonbValue *json;			/* the property as written (jbvBinary) */
+} DmeshProperty;
+
+typedef struct DmeshContract
+{
+	Jsonb	   *doc;
+	char	   *version;
+	int			major;
+	int			minor;
+	int			patch;
+	char	   *status;
+	char	   *object_name;	/* schema[0].name */
+	char	   *physical_name;	/* schema[0].physicalName, or NULL */
+	JsonbContainer *object;		/* schema[0] as written */
+	JsonbValue *object_json;	/* the same, as a jbvBinary value */
+	int			nprops;
+	DmeshProperty *props;
+	bool		derived;		/* made by dmesh from the source */
+} DmeshContract;
+
+extern DmeshContract *dmesh_contract_compile(Jsonb *doc);
+extern DmeshContract *dmesh_contract_compile_stored(Jsonb *doc);
+extern bool dmesh_semver_parse(const char *text, int *major, int *minor, int *patch);
+extern int	dmesh_semver_cmp(const DmeshContract *a, const DmeshContract *b);
+extern JsonbValue *dmesh_json_get(JsonbContainer *container, const char *key);
+extern char *dmesh_json_text(JsonbContainer *container, const char *key);
+extern char *dmesh_json_string(JsonbContainer *obj, const char *key, const char *path);
+extern bool dmesh_numeric_to_int64(Numeric n, int64 *out);
+extern char *dmesh_json_unknown_key(JsonbContainer *obj, const char *const *allowed,
+									int nallowed, const char *prefix);
+extern bool dmesh_logical_accepts(const char *logical_type, Oid typid);
+extern const char *dmesh_logical_for(Oid typid);
+extern void dmesh_check_regex(const char *pattern, const char *path);
+
+/* A hash table from names (not copied) to ints, for lookups by name. */
+typedef struct DmeshNameMap DmeshNameMap;
+extern DmeshNameMap *dmesh_name_map_create(int size);
+extern int *dmesh_name_map_insert(DmeshNameMap *map, const char *name, bool *found);
+extern int	dmesh_name_map_lookup(DmeshNameMap *map, const char *name);
+extern void dmesh_name_map_free(DmeshNameMap *map);
+
+/* ---------- contract_store.c ---------- */
+
+extern DmeshContract *dmesh_load_contract(const DmeshProduct *product, const char *version,
+										  int major);
+extern int64 dmesh_store_contract(const DmeshProduct *product, DmeshContract *contract,
+								  Oid caller);
+extern Jsonb *dmesh_derive_document(const char *domain, const char *product,
+									const char *description, const DmeshSource *source,
+									Oid owner, Oid published);
+
+/* ---------- contract_diff.c ---------- */
+
+typedef enum DmeshSeverity
+{
+	DMESH_INFO,
+	DMESH_WARNING,
+	DMESH_BREAKING
+} DmeshSeverity;
+
+typedef struct DmeshChange
+{
+	char	   *path;
+	const char *change;			/* "added", "removed" or "changed" */
+	Jsonb	   *old_value;		/* NULL when added */
+	Jsonb	   *new_value;		/* NULL when removed */
+	DmeshSeverity severity;
+} DmeshChange;
+
+extern List *dmesh_contract_diff(const DmeshContract *from, const DmeshContract *to);
+extern const char *dmesh_severity_name(DmeshSeverity severity);
+extern char *dmesh_change_text(const DmeshChange *change);
+
+/* ---------- contract_conform.c ---------- */
+
+typedef struct DmeshFinding
+{
+	char	   *object;
+	char	   *property;		/* NULL for object-level findings */
+	char	   *problem;
+} DmeshFinding;
+
+extern List *dmesh_check_source(const DmeshProduct *product, const DmeshContract *contract);
+extern List *dmesh_check_port(const DmeshProduct *product, const DmeshContract *contract,
+							  Oid viewid);
+extern char *dmesh_findings_text(List *findings);
+extern void dmesh_require_match(const DmeshProduct *product, const DmeshContract *contract,
+								bool proposed, const char *hint);
+extern bool dmesh_plausible_type_name(const char *name);
+extern Oid *dmesh_property_types(const DmeshContract *contract, TupleDesc desc,
+								 AttrNumber *attnums);
+
+#endif							/* DMESH_CONTRACT_H */

@@ -1,0 +1,249 @@
+/*-------------------------------------------------------------------------
+ *
+ * product_create.c
+ *		dmesh.create_data_product() and dmesh.product_relation().
+ *
+ * A product starts as a draft: its source is resolved and checked, nothing
+ * is created outside dmesh's catalogs until it is published.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/json.h"
+#include "utils/timestamp.h"
+
+#include "dmesh.h"
+#include "contract.h"
+#include "product.h"
+
+
+PG_FUNCTION_INFO_V1(dmesh_create_data_product);
+PG_FUNCTION_INFO_V1(dmesh_product_relation);
+
+/*
+ * Check the tags array and render it as a JSON array for the event log.
+ */
+static char *
+check_tags(ArrayType *tags)
+{
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	StringInfoData json;
+
+	if (ARR_NDIM(tags) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("tags must be a one-dimensional array")));
+	deconstruct_array(tags, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+	initStringInfo(&json);
+	appendStringInfoChar(&json, '[');
+	for (int i = 0; i < n; i++)
+	{
+		char	   *tag;
+
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("tags must not contain null")));
+		tag = TextDatumGetCString(elems[i]);
+		if (tag[0] == '\0')
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("tags must not be empty strings")));
+		if (i > 0)
+			appendStringInfoString(&json, ", ");
+		escape_json(&json, tag);
+	}
+	appendStringInfoChar(&json, ']');
+	return json.data;
+}
+
+Datum
+dmesh_create_data_product(PG_FUNCTION_ARGS)
+{
+	char	   *domain_name = dmesh_text_arg(fcinfo, 0, "domain");
+	char	   *name = dmesh_text_arg(fcinfo, 1, "data product name");
+	char	   *source_text = dmesh_text_arg(fcinfo, 2, "source");
+	char	   *description = PG_ARGISNULL(3) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(3));
+	ArrayType  *tags = PG_ARGISNULL(5) ? construct_empty_array(TEXTOID) : PG_GETARG_ARRAYTYPE_P(5);
+	DmeshContract *contract = NULL;
+	Oid			caller = GetUserId();
+	Oid			owner;
+	char	   *tags_json;
+	char	   *display;
+	DmeshSource source;
+	DmeshSection section;
+	DmeshDomain domain;
+	DmeshProduct existing;
+	DmeshProduct created;
+	DmeshProductRef ref;
+	DmeshArgs	args;
+	DmeshJson	details;
+	int64		product_id;
+	Interval   *refresh;
+	bool		materialize = PG_NARGS() > 8 && !PG_ARGISNULL(8) && PG_GETARG_BOOL(8);
+	char	   *materialized_query = NULL;
+
+	dmesh_check_name(name, "data product");
+	refresh = PG_NARGS() > 7 ? dmesh_interval_arg(fcinfo, 7, "refresh") : NULL;
+	tags_json = check_tags(tags);
+	display = dmesh_product_ident(domain_name, name);
+	if (PG_NARGS() > 6 && !PG_ARGISNULL(6))
+		contract = dmesh_contract_compile(dmesh_parse_document(text_to_cstring(PG_GETARG_TEXT_PP(6))));
+
+	SPI_connect();
+	dmesh_enter_privileged(&section);
+
+	if (!dmesh_load_domain(domain_name, DMESH_LOCK_FOR_UPDATE, &domain))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("domain \"%s\" does not exist", domain_name)));
+	if (!has_privs_of_role(caller, domain.owner))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied for domain \"%s\"", domain.name),
+				 errdetail("Only role \"%s\" (owner of domain \"%s\") and its members can create data products in it.",
+						   dmesh_role_name(domain.owner), domain.name)));
+
+	owner = PG_ARGISNULL(4) ? domain.owner : dmesh_role_arg(fcinfo, 4, "owner", false);
+	if (!is_member_of_role(caller, owner))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("must be able to SET ROLE \"%s\"", dmesh_role_name(owner)),
+				 errdetail("Only members of a role can make it the owner of a data product.")));
+
+	ref.domain = domain_name;
+	ref.product = name;
+	if (dmesh_load_product(&ref, DMESH_NO_LOCK, &existing))
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_OBJECT),
+				 errmsg("data product \"%s\" already exists", display)));
+	dmesh_leave(&section);
+
+	/*
+	 * Names in the source are resolved as the caller would resolve them, so
+	 * outside the privileged section.  The domain row stays locked.
+	 */
+	source = dmesh_resolve_source(source_text);
+
+	dmesh_enter_privileged(&section);
+	dmesh_check_source_readable(&source, owner, display);
+
+	if (refresh != NULL && !materialize)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("only a materialized data product can be refreshed"),
+				 errhint("Add materialize => true, with a query source.")));
+	if (materialize)
+	{
+		/* The query's rows in a table of the product: its source from now on. */
+		if (source.query == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("only a data product made from a query can be materialized"),
+					 errhint("A relation source already holds its data.")));
+		materialized_query = source.query;
+		source.relid = dmesh_materialize(domain.schema_name, name, source.query, owner);
+		source.query = NULL;
+	}
+
+	dmesh_args_init(&args);
+	dmesh_arg_int8(&args, domain.id);
+	dmesh_arg_text(&args, name);
+	dmesh_arg_text(&args, description);
+	dmesh_arg_oid(&args, REGROLEOID, owner);
+	dmesh_arg_datum(&args, TEXTARRAYOID, PointerGetDatum(tags), false);
+	dmesh_arg_text(&args, OidIsValid(source.relid) ? "relation" : "query");
+	dmesh_arg_oid(&args, REGCLASSOID, source.relid);
+	dmesh_arg_text(&args, source.query);
+	dmesh_arg_text(&args, materialized_query);
+	dmesh_spi_exec("INSERT INTO dmesh.data_product"
+				   " (domain_id, name, description, owner, tags, source_kind,"
+				   "  source_relation, source_query, materialize_query)"
+				   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING product_id",
+				   &args, SPI_OK_INSERT_RETURNING);
+	product_id = dmesh_spi_int8(0, 1);
+	if (refresh != NULL)
+	{
+		dmesh_args_init(&args);
+		dmesh_arg_int8(&args, product_id);
+		dmesh_arg_datum(&args, INTERVALOID, IntervalPGetDatum(refresh), false);
+		dmesh_spi_exec("INSERT INTO dmesh.schedule (product_id, refresh_every, next_refresh_at)"
+					   " VALUES ($1, $2, now() + $2)", &args, SPI_OK_INSERT);
+	}
+
+	/* Every product has a contract: the one given, or one derived. */
+	if (!dmesh_load_product(&ref, DMESH_NO_LOCK, &created))
+		elog(ERROR, "data product \"%s\" vanished", display);
+	if (contract == NULL)
+	{
+		contract = dmesh_contract_compile(dmesh_derive_document(domain_name, name, description,
+																&source, owner, InvalidOid));
+		contract->derived = true;
+	}
+	else
+		dmesh_require_match(&created, contract, true, NULL);
+	dmesh_store_contract(&created, contract, caller);
+
+	dmesh_json_init(&details);
+	dmesh_json_str(&details, "contract_version", contract->version);
+	dmesh_json_bool(&details, "contract_derived", contract->derived);
+	dmesh_json_str(&details, "owner", dmesh_role_name(owner));
+	dmesh_json_str(&details, "source_kind", OidIsValid(source.relid) ? "relation" : "query");
+	dmesh_json_str(&details, "source", dmesh_source_describe(&source));
+	if (materialize)
+		dmesh_json_bool(&details, "materialized", true);
+	dmesh_json_raw(&details, "tags", tags_json);
+	dmesh_log_event(caller, "create_data_product", "data_product", display,
+					domain.id, product_id, dmesh_json_finish(&details));
+
+	dmesh_end_call(&section);
+	PG_RETURN_INT64(product_id);
+}
+
+Datum
+dmesh_product_relation(PG_FUNCTION_ARGS)
+{
+	char	   *ref = dmesh_text_arg(fcinfo, 0, "product");
+	bool		has_major = PG_NARGS() > 1 && !PG_ARGISNULL(1);
+	int			major = has_major ? PG_GETARG_INT32(1) : -1;
+	DmeshSection section;
+	DmeshProduct product;
+	Oid			relid;
+
+	SPI_connect();
+	dmesh_enter_privileged(&section);
+
+	dmesh_require_product(ref, DMESH_NO_LOCK, &product);
+	if (!dmesh_product_is_live(&product))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("data product \"%s\" has no published relation", ref),
+				 errdetail("The product is %s; only published and deprecated products can be queried.",
+						   product.status)));
+	if (!has_major)
+		major = dmesh_version_major(product.version);
+	relid = dmesh_port_relid(&product, major);
+	if (!OidIsValid(relid) && has_major)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("data product \"%s\" has no published relation for major version %d",
+						ref, major)));
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("published relation of data product \"%s\" is missing", ref),
+				 errhint("Publish the product again to recreate it.")));
+
+	dmesh_end_call(&section);
+	PG_RETURN_OID(relid);
+}

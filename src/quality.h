@@ -1,0 +1,227 @@
+/*-------------------------------------------------------------------------
+ *
+ * quality.h
+ *		Quality: rules compiled from a contract, the single-pass batch check,
+ *		enforcement on write and quarantine.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef DMESH_QUALITY_H
+#define DMESH_QUALITY_H
+
+#include "contract.h"
+
+#include "access/htup.h"
+#include "regex/regex.h"
+#include "utils/rel.h"
+
+/* ---------- quality_fastre.c ---------- */
+
+typedef struct DmeshFastRe DmeshFastRe;
+
+#define DMESH_FASTRE_NOMATCH	0
+#define DMESH_FASTRE_MATCH		1
+#define DMESH_FASTRE_UNKNOWN	2
+
+extern DmeshFastRe *dmesh_fastre_compile(const char *pattern);
+extern int	dmesh_fastre_match(const DmeshFastRe *re, const char *s, int len);
+
+/* ---------- quality_rules.c ---------- */
+
+typedef enum DmeshRuleMetric
+{
+	DMESH_METRIC_NULL,			/* nullValues, required */
+	DMESH_METRIC_MISSING,		/* missingValues */
+	DMESH_METRIC_INVALID,		/* invalidValues, logicalTypeOptions */
+	DMESH_METRIC_DUPLICATE,		/* duplicateValues, unique */
+	DMESH_METRIC_ROWS,			/* rowCount */
+	DMESH_METRIC_SQL			/* type: sql */
+} DmeshRuleMetric;
+
+/* What makes one value offend a rule. */
+typedef enum DmeshRuleTest
+{
+	DMESH_TEST_NONE,			/* no row test (rowCount, sql) */
+	DMESH_TEST_NULL,
+	DMESH_TEST_MISSING,
+	DMESH_TEST_VALID,
+	DMESH_TEST_LENGTH,
+	DMESH_TEST_PATTERN,
+	DMESH_TEST_BOUND,
+	DMESH_TEST_DUPLICATE		/* a set test: the value is there twice */
+} DmeshRuleTest;
+
+typedef enum DmeshRuleOp
+{
+	DMESH_OP_EQ,
+	DMESH_OP_NE,
+	DMESH_OP_GT,
+	DMESH_OP_GE,
+	DMESH_OP_LT,
+	DMESH_OP_LE,
+	DMESH_OP_BETWEEN,
+	DMESH_OP_NOT_BETWEEN
+} DmeshRuleOp;
+
+/* How a write is held to a rule. */
+typedef enum DmeshOnWrite
+{
+	DMESH_ON_WRITE_ROW,			/* each row is tested */
+	DMESH_ON_WRITE_LOOKUP,		/* each row is looked up in the table */
+	DMESH_ON_WRITE_BATCH		/* only dmesh.check_product can tell */
+} DmeshOnWrite;
+
+typedef enum DmeshNumKind
+{
+	DMESH_NUM_NONE,
+	DMESH_NUM_INT,
+	DMESH_NUM_FLOAT,
+	DMESH_NUM_NUMERIC
+} DmeshNumKind;
+
+typedef struct DmeshRuleColumn
+{
+	Oid			typid;			/* InvalidOid: the column is not there */
+	Oid			base;
+	int16		typlen;
+	bool		typbyval;
+	bool		is_text;
+	Oid			collation;		/* the type's, for comparisons and hashes */
+	DmeshNumKind num;
+	bool		out_ready;
+	FmgrInfo	out;
+	FmgrInfo   *hash;			/* extended hash, for duplicates */
+	Oid			eq_opr;
+	MemoryContext cxt;
+} DmeshRuleColumn;
+
+typedef struct DmeshRuleValue
+{
+	char	   *text;
+	int			len;
+	Numeric		num;
+	double		fnum;
+	int64		ival;			/* integer columns: the value, if int_ok */
+	bool		int_ok;
+	Datum		datum;
+} DmeshRuleValue;
+
+typedef struct DmeshRule
+{
+	int			index;
+	char	   *name;
+	int			prop;			/* property index, or -1 for the object */
+	const char *property;		/* its name, or NULL */
+	DmeshRuleMetric metric;
+	DmeshRuleTest test;
+	const char *severity;
+	char	   *dimension;
+	DmeshOnWrite on_write;
+	/* the operator on the metric */
+	DmeshRuleOp op;
+	double		t1;
+	double		t2;
+	char	   *t1_text;		/* the thresholds as written */
+	char	   *t2_text;
+	bool		unit_percent;
+	char	   *expected;
+	/* row test parameters */
+	int			min_len;
+	int			max_len;
+	char	   *pattern;
+	const char *format;
+	regex_t    *re;
+	DmeshFastRe *fast;			/* NULL if the pattern needs the full engine */
+	DmeshRuleOp bound_op;
+	const char *bound_symbol;
+	char	   *bound_text;
+	Numeric		bound_num;
+	double		bound_float;
+	int64		bound_int;
+	int			bound_int_overflow;
+	Datum		bound_datum;
+	FmgrInfo   *bound_cmp;
+	Oid			bound_collation;
+	int			nvalues;
+	DmeshRuleValue *values;
+	bool		null_listed;
+	FmgrInfo   *values_eq;
+	bool		values_dropped; /* some listed values cannot be values */
+	char	   *values_kept;	/* the list without them, as JSON */
+	char	   *values_path;	/* where the list is, as a text[] literal */
+	int			nkeys;			/* duplicates: key properties */
+	int		   *keys;
+	char	   *query;			/* sql rules */
+} DmeshRule;
+
+typedef struct DmeshRuleSet
+{
+	MemoryContext cxt;
+	DmeshContract *contract;
+	char	   *version;
+	int			nrules;
+	int			maxrules;
+	DmeshRule  *rules;
+	DmeshRuleColumn *columns;	/* one per property */
+	bool	   *column_needed;	/* per property: a rule looked at its column */
+	bool		has_row_tests;
+	bool		has_duplicates;
+} DmeshRuleSet;
+
+extern DmeshRuleSet *dmesh_rules_compile(DmeshContract *contract, const Oid *types,
+										 MemoryContext parent);
+extern DmeshRuleSet *dmesh_rules_compile_as(Oid role, DmeshContract *contract, const Oid *types,
+											MemoryContext parent);
+extern bool dmesh_rule_offends(DmeshRuleSet *rs, DmeshRule *r, Datum value, bool isnull);
+extern int	dmesh_scan_columns(DmeshRuleSet *rs, int *props);
+extern bool dmesh_rule_passes(const DmeshRule *r, double observed);
+extern char *dmesh_rule_expected(const DmeshRule *r);
+extern char *dmesh_rule_describe(const DmeshRule *r);
+extern char *dmesh_rule_sql_text(DmeshRuleSet *rs, const DmeshRule *r, const char *object,
+								 bool physical, const char *cte);
+extern bool dmesh_regex_matches(regex_t *re, const char *s, int len);
+extern const char *dmesh_metric_name(DmeshRuleMetric metric);
+
+/* ---------- quality_check.c ---------- */
+
+extern int	dmesh_check_relation(const DmeshProduct *product, Oid relid, int64 *rows, char **failed);
+
+/* ---------- quality_rule_cache.c ---------- */
+
+typedef struct DmeshEnforcementKey
+{
+	int64		product_id;
+	Oid			relid;			/* table the trigger is on */
+} DmeshEnforcementKey;
+
+typedef struct DmeshEnforcement
+{
+	DmeshEnforcementKey key;	/* hash key: must be first */
+	bool		valid;
+	MemoryContext cxt;			/* everything below lives here */
+	Oid			source_relid;	/* the product's source (a partitioned
+								 * table for partitions) */
+	Oid			run_as;			/* the product's owner: lookups run as it */
+	char	   *display;		/* "domain.product" */
+	DmeshRuleSet *rs;
+	AttrNumber *attnums;		/* column of each property in the table */
+	bool	   *masked;			/* property classified pii or restricted */
+	SPIPlanPtr *lookup_plans;	/* per duplicate rule, made when needed */
+	int64	   *broken;			/* per rule: rows this statement */
+	int64		quarantined;	/* rows quarantined this statement */
+} DmeshEnforcement;
+
+extern DmeshEnforcement *dmesh_enforcement(int64 product_id, Relation rel);
+extern void dmesh_enforcement_foreach(int64 product_id,
+									  void (*fn) (DmeshEnforcement *, void *), void *arg);
+
+/* ---------- quality_enforce.c ---------- */
+
+extern void dmesh_drop_enforcement(const DmeshProduct *product);
+
+/* ---------- quality_quarantine.c ---------- */
+
+extern void dmesh_quarantine_row(DmeshEnforcement *e, Relation rel, HeapTuple tuple,
+								 HeapTuple old, int *broken, int nbroken);
+
+#endif							/* DMESH_QUALITY_H */
