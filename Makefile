@@ -4,7 +4,7 @@ EXTVERSION := $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" dmesh.control)
 
 MODULE_big  = dmesh
 OBJS        = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
-DATA        = $(sort $(wildcard sql/dmesh--*.sql))
+DATA        = sql/dmesh--0.1.0.sql $(sort $(wildcard sql/dmesh--*--*.sql))
 
 PG_CPPFLAGS = -I$(srcdir)/src -DDMESH_VERSION=\"$(EXTVERSION)\"
 SHLIB_LINK  = -lyaml
@@ -20,9 +20,26 @@ TAP_TESTS    = 1
 PROVE_TESTS  = $(sort $(wildcard test/t/*.pl))
 EXTRA_CLEAN  = results output_iso tmp_check log regression.diffs regression.out $(OBJS:.o=.d)
 
+# SQL.  The install script of the current version, sql/dmesh--$(EXTVERSION).sql,
+# is built from the files below, one per concept, concatenated in dependency
+# order: edit those.  (They are in sql/src/: pg_regress would take a
+# sql/<name>.sql for the regress test of that name.)  DATA (above) holds the
+# frozen scripts, sql/dmesh--0.1.0.sql and every update script, which stay
+# as they are; a new version's update script is written as the delta.
+SQL_SOURCES = $(addprefix sql/src/,catalog.sql products.sql contracts.sql quality.sql \
+                governance.sql lineage.sql worker.sql discovery.sql)
+DATA_built  = sql/$(EXTENSION)--$(EXTVERSION).sql
+
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# The install script: a header, then the concept files (SQL_SOURCES) as they are.
+$(DATA_built): $(SQL_SOURCES) dmesh.control Makefile
+	{ printf '%s\n' '-- dmesh $(EXTVERSION): generated from $(SQL_SOURCES) by make; edit those.' \
+	      '\echo Use "CREATE EXTENSION dmesh" to load this file. \quit' ''; \
+	  cat $(SQL_SOURCES); } > $@.tmp
+	mv $@.tmp $@
 
 # The three parts of installcheck as separate targets, so that a runner can
 # report each part even when an earlier one fails.
