@@ -913,3 +913,61 @@ CREATE AGGREGATE @extschema@._quality_scan(contract jsonb, columns integer[], VA
 );
 COMMENT ON AGGREGATE @extschema@._quality_scan(jsonb, integer[], VARIADIC "any") IS
   'Internal to dmesh.check_product: tests every row against every rule of a contract in one pass; "columns" lists the tested properties (0-based, ascending) and the arguments after it are their columns, or one row of them when there are more than a function takes.';
+
+-------------------------------------------------------------------------------
+-- Catalog text brought up to date
+-------------------------------------------------------------------------------
+
+-- search() returns marketplace rows, as it did up to 0.3.0: the columns
+-- the marketplace gained since (consumers_30d, reads_30d, open_incidents).
+DROP FUNCTION @extschema@.search(text);
+CREATE FUNCTION @extschema@.search(query text)
+RETURNS TABLE (
+    rank               real,
+    domain             text,
+    product            text,
+    description        text,
+    owner              regrole,
+    status             text,
+    tags               text[],
+    version            text,
+    columns            jsonb,
+    relation           regclass,
+    deprecation_reason text,
+    sunset             date,
+    created_at         timestamptz,
+    updated_at         timestamptz,
+    published_at       timestamptz,
+    major              integer,
+    contract_status    text,
+    contract           jsonb,
+    quality_score      numeric,
+    quality_checked_at timestamptz,
+    consumers_30d      bigint,
+    reads_30d          bigint,
+    open_incidents     bigint)
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+SET client_min_messages = warning
+BEGIN ATOMIC
+    SELECT (pg_catalog.ts_rank(@extschema@.search_document(m), q.q, 1)
+            OPERATOR(pg_catalog.+) CASE WHEN pg_catalog.lower(pg_catalog.btrim(search.query))
+                                  OPERATOR(pg_catalog.=) ANY (ARRAY[pg_catalog.lower(m.product),
+                                      pg_catalog.lower(m.domain OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) m.product)])
+                        THEN 1 ELSE 0 END)::real AS rank,
+           m.domain, m.product, m.description, m.owner, m.status, m.tags, m.version,
+           m.columns, m.relation, m.deprecation_reason, m.sunset, m.created_at,
+           m.updated_at, m.published_at, m.major, m.contract_status, m.contract,
+           m.quality_score, m.quality_checked_at, m.consumers_30d, m.reads_30d,
+           m.open_incidents
+      FROM @extschema@.marketplace m,
+           pg_catalog.websearch_to_tsquery('pg_catalog.english'::pg_catalog.regconfig, search.query) AS q(q)
+     WHERE @extschema@.search_document(m) OPERATOR(pg_catalog.@@) q.q
+     ORDER BY 1 DESC, m.domain, m.product, m.major;
+END;
+COMMENT ON FUNCTION @extschema@.search(text) IS
+  'Marketplace rows matching a web-search style query (words, "phrases", OR, -word), best match first: an exact product name, then weighted full-text relevance.';
+
+COMMENT ON FUNCTION @extschema@.lineage(text, text, integer) IS
+  'Lineage edges around a data product (domain.product), a relation or a node known from history, upstream, downstream or both, up to depth hops: relation-level and column-level edges, closed ones included, and runtime lineage the caller may see (relation-level, kind insert, update, delete, merge, create_table_as or refresh_materialized_view), with the hop count of each. Walked one hop at a time by index probes.';
+COMMENT ON COLUMN @extschema@.event_log.action IS
+  'What happened: create_domain, create_data_product, publish, republish, deprecate, retire, grant_access, revoke_access, set_contract, set_contract_gate, contract_breach, enforce_contract, release_quarantine, discard_quarantine, request_access, approve_access, deny_access, create_policy, drop_policy, policy_violation, set_schedule, refresh, refresh_failed, ddl (DDL on a product''s source or published relation: details hold the command tag, the relation, the objects changed and the statement).';

@@ -147,7 +147,10 @@ RETURNS TABLE (
     contract_status    text,
     contract           jsonb,
     quality_score      numeric,
-    quality_checked_at timestamptz)
+    quality_checked_at timestamptz,
+    consumers_30d      bigint,
+    reads_30d          bigint,
+    open_incidents     bigint)
 LANGUAGE sql STABLE STRICT PARALLEL SAFE
 SET client_min_messages = warning
 BEGIN ATOMIC
@@ -159,7 +162,8 @@ BEGIN ATOMIC
            m.domain, m.product, m.description, m.owner, m.status, m.tags, m.version,
            m.columns, m.relation, m.deprecation_reason, m.sunset, m.created_at,
            m.updated_at, m.published_at, m.major, m.contract_status, m.contract,
-           m.quality_score, m.quality_checked_at
+           m.quality_score, m.quality_checked_at, m.consumers_30d, m.reads_30d,
+           m.open_incidents
       FROM @extschema@.marketplace m,
            pg_catalog.websearch_to_tsquery('pg_catalog.english'::pg_catalog.regconfig, search.query) AS q(q)
      WHERE @extschema@.search_document(m) OPERATOR(pg_catalog.@@) q.q

@@ -629,7 +629,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.lineage(text, text, integer) IS
-  'Lineage edges around a data product (domain.product), a relation or a node known from history, upstream, downstream or both, up to depth hops: relation-level and column-level edges, closed ones included, with the hop count of each.';
+  'Lineage edges around a data product (domain.product), a relation or a node known from history, upstream, downstream or both, up to depth hops: relation-level and column-level edges, closed ones included, and runtime lineage the caller may see (relation-level, kind insert, update, delete, merge, create_table_as or refresh_materialized_view), with the hop count of each. Walked one hop at a time by index probes.';
 
 -------------------------------------------------------------------------------
 -- Impact

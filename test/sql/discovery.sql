@@ -89,3 +89,9 @@ SELECT dmesh.set_contract('disc_fleet.vehicles', jsonb_set(jsonb_set(
 RESET ROLE;
 SELECT product, version, contract_status FROM dmesh.search('maintenance');
 SELECT product FROM dmesh.search('reading');
+
+-- search() returns the marketplace's columns, after its rank.
+SELECT (SELECT array_agg(attname::text ORDER BY attnum) FROM pg_attribute
+         WHERE attrelid = 'dmesh.marketplace'::regclass AND attnum > 0 AND NOT attisdropped)
+     = (SELECT (proargnames)[3:] FROM pg_proc WHERE oid = 'dmesh.search(text)'::regprocedure)
+       AS same_columns;
