@@ -77,6 +77,96 @@ extern int *dmesh_name_map_insert(DmeshNameMap *map, const char *name, bool *fou
 extern int	dmesh_name_map_lookup(DmeshNameMap *map, const char *name);
 extern void dmesh_name_map_free(DmeshNameMap *map);
 
+/* ---------- contract_validate.c, contract_odcs_tables.c ---------- */
+
+extern void dmesh_contract_validate(Jsonb *doc);
+
+/*
+ * What each ODCS version allows, generated from the standard's JSON Schemas
+ * by scripts/odcs_schema_tables.py (see contract_odcs_tables.c).  Indexes
+ * are into the arrays below; -1 is "none" (for a kind or an item
+ * definition: anything goes).
+ */
+#define ODCS_MAX_VERSIONS	8
+
+#define ODCS_T_STRING	0x01
+#define ODCS_T_NUMBER	0x02
+#define ODCS_T_INTEGER	0x04	/* a number without fractional part */
+#define ODCS_T_BOOLEAN	0x08
+#define ODCS_T_NULL		0x10
+#define ODCS_T_OBJECT	0x20
+#define ODCS_T_ARRAY	0x40
+#define ODCS_T_ANY		0x7F
+
+#define ODCS_F_NONNEG	0x01	/* minimum: 0 */
+#define ODCS_F_POSITIVE	0x02	/* exclusiveMinimum: 0 */
+
+/* What a value must be. */
+typedef struct OdcsDef
+{
+	uint8		types;			/* ODCS_T_* */
+	uint8		flags;			/* ODCS_F_* */
+	int16		enum_first;		/* allowed strings in odcs_strings, if */
+	int16		enum_count;		/* enum_count > 0 */
+	int16		kind;			/* kind of an object value */
+	int16		items;			/* definition of each item of an array */
+} OdcsDef;
+
+/* A key of a kind; the keys of a kind are sorted by strcmp. */
+typedef struct OdcsKey
+{
+	const char *name;
+	int16		def;
+} OdcsKey;
+
+/*
+ * A conditional: when "key" is present with one of the values (or, with no
+ * values, with a value of one of match_types), or when it is absent and
+ * if_absent is set, the kind "then" applies too: its keys are allowed and
+ * checked, its required keys and its one-of group required.
+ */
+typedef struct OdcsCond
+{
+	const char *key;
+	int16		value_first;
+	int16		value_count;
+	uint8		match_types;
+	bool		if_absent;
+	int16		then;
+} OdcsCond;
+
+/* A kind of object. */
+typedef struct OdcsKind
+{
+	const char *where;			/* where it is met first, for readers */
+	bool		closed;			/* keys other than those allowed are refused */
+	int16		key_first;
+	int16		key_count;
+	int16		required_first; /* in odcs_strings */
+	int16		required_count;
+	int16		forbidden_first;	/* in odcs_strings */
+	int16		forbidden_count;
+	int16		oneof_first;	/* exactly one of these keys (odcs_strings) */
+	int16		oneof_count;
+	int16		cond_first;
+	int16		cond_count;
+	int16		other[ODCS_MAX_VERSIONS];	/* this kind in each version */
+} OdcsKind;
+
+typedef struct OdcsVersion
+{
+	const char *name;			/* "v3.1.0" */
+	int16		root;			/* kind of the contract */
+} OdcsVersion;
+
+extern const char *const odcs_strings[];
+extern const OdcsDef odcs_defs[];
+extern const OdcsKey odcs_keys[];
+extern const OdcsCond odcs_conds[];
+extern const OdcsKind odcs_kinds[];
+extern const OdcsVersion odcs_versions[];
+extern const int odcs_nversions;
+
 /* ---------- contract_store.c ---------- */
 
 extern DmeshContract *dmesh_load_contract(const DmeshProduct *product, const char *version,

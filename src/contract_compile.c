@@ -783,6 +783,10 @@ dmesh_contract_compile(Jsonb *doc)
 	DmeshNameMap *names;
 	DmeshNameMap *columns;
 
+	/* A new contract must be valid against the version it declares. */
+	if (!compiling_stored)
+		dmesh_contract_validate(doc);
+
 	c->doc = doc;
 	if (!JsonContainerIsObject(root))
 		ereport(ERROR,

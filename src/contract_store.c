@@ -264,7 +264,7 @@ dmesh_derive_document(const char *domain, const char *product, const char *descr
 		commented = InvalidOid;
 
 	initStringInfo(&buf);
-	appendStringInfoString(&buf, "{\"apiVersion\": \"v3.0.2\", \"kind\": \"DataContract\"");
+	appendStringInfoString(&buf, "{\"apiVersion\": \"v3.1.0\", \"kind\": \"DataContract\"");
 	json_member(&buf, "id", psprintf("urn:dmesh:%s:%s", domain, product));
 	json_member(&buf, "name", product);
 	json_member(&buf, "version", "1.0.0");

@@ -38,7 +38,7 @@ schema:
       - name: country
         logicalType: string
         quality:
-          - {metric: invalidValues, arguments: {validValues: [FR, DE, NL]}}
+          - {metric: invalidValues, arguments: {validValues: [FR, DE, NL]}, mustBe: 0}
 $y$) > 0 AS created;
 RESET ROLE;
 

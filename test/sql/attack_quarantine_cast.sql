@@ -27,7 +27,7 @@ schema:
       - name: country
         logicalType: string
         quality:
-          - {metric: invalidValues, arguments: {validValues: [FR, DE, NL]}}
+          - {metric: invalidValues, arguments: {validValues: [FR, DE, NL]}, mustBe: 0}
 $y$) AS pid \gset
 SELECT count(*) > 0 AS enforced FROM dmesh.enforce_contract('atk2.atk2_customers', 'quarantine');
 RESET ROLE;

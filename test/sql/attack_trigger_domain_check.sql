@@ -32,7 +32,7 @@ schema:
       - name: country
         logicalType: string
         quality:
-          - {metric: invalidValues, arguments: {validValues: [FR, DE, NL, ES, IT]}}
+          - {metric: invalidValues, arguments: {validValues: [FR, DE, NL, ES, IT]}, mustBe: 0}
       - {name: card, logicalType: string, classification: restricted}
       - {name: credit_limit, logicalType: number}
       - {name: signup, logicalType: date}

@@ -124,7 +124,7 @@ SELECT pg_temp.try($$ jsonb_set($1, '{schema,0,properties,2,quality}',
 SELECT pg_temp.try($$ jsonb_set($1, '{slaProperties,0,unit}', '["d"]') $$);
 SELECT pg_temp.try($$ jsonb_set($1, '{slaProperties,0,element}', '{"items": "updated_at"}') $$);
 SELECT pg_temp.try($$ jsonb_set($1, '{slaProperties,0,value}', '[1]') $$);
-SELECT pg_temp.try($$ jsonb_set($1, '{schema,0,properties,1,logicalTypeOptions}', '{"maxLength": 3000000000}') $$);
+SELECT pg_temp.try($$ jsonb_set($1, '{schema,0,properties,2,logicalTypeOptions}', '{"maxLength": 3000000000}') $$);
 
 -- 5. SLA durations are positive numbers with a unit; other SLA properties
 -- keep any scalar value.

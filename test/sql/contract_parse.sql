@@ -15,7 +15,7 @@ CREATE TABLE cp_src.orders (
 RESET ROLE;
 
 CREATE TEMP TABLE cp_contract AS SELECT $$
-apiVersion: v3.0.2
+apiVersion: v3.1.0
 kind: DataContract
 id: 6aeafdc1-ed62-4c8f-bf0a-da1061c98cdb
 name: Orders
@@ -106,7 +106,8 @@ roles:
 customProperties:
   - property: refreshPolicy
     value: hourly
-x-internal-notes: kept as written
+  - property: x-internal-notes
+    value: kept as written
 $$::text AS yaml;
 GRANT SELECT ON cp_contract TO PUBLIC;
 
@@ -118,7 +119,7 @@ RESET ROLE;
 -- The stored document is the YAML, field for field, unknown fields included.
 SELECT c.version, c.major, c.minor, c.patch, c.status, c.derived, c.set_by,
        c.document = dmesh.yaml_to_jsonb((SELECT yaml FROM cp_contract)) AS stored_as_written,
-       c.document->>'x-internal-notes' AS unknown_field,
+       c.document->'customProperties'->1->>'value' AS unknown_field,
        c.document->'schema'->0->'properties'->0->>'criticalDataElement' AS unknown_property_field
   FROM dmesh.contract c JOIN dmesh.data_product p USING (product_id) WHERE p.name = 'orders'
    AND p.domain_id = (SELECT domain_id FROM dmesh.domain WHERE name = 'cp');

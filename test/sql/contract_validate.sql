@@ -72,7 +72,7 @@ SELECT dmesh.set_contract('cv.invoices', pg_temp.contract($$
       - {name: issued_on, logicalType: timestamp}$$));
 SELECT dmesh.set_contract('cv.invoices', pg_temp.contract($$
       - {name: invoice_id, logicalType: integer}$$, E'\n    physicalName: cv_src.bills'));
-SELECT dmesh.set_contract('cv.invoices', pg_temp.contract(''));
+SELECT dmesh.set_contract('cv.invoices', pg_temp.contract('      []'));
 -- Compatible types: a domain over numeric is a number; arrays, jsonb.
 SELECT dmesh.set_contract('cv.invoices', pg_temp.contract($$
       - {name: total, logicalType: number, physicalType: cv_src.money_eur}

@@ -17,7 +17,7 @@ INSERT INTO cver_src.items VALUES (1, 'Mug', 9.50, 'MUG', 'red', 300);
 RESET ROLE;
 
 CREATE TEMP TABLE base AS SELECT dmesh.yaml_to_jsonb($$
-apiVersion: v3.0.2
+apiVersion: v3.1.0
 kind: DataContract
 id: items
 version: 1.0.0

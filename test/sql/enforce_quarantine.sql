@@ -34,7 +34,7 @@ schema:
         logicalType: number
         logicalTypeOptions: {minimum: -90, maximum: 60}
     quality:
-      - {metric: duplicateValues, arguments: {properties: [sensor, at]}}
+      - {metric: duplicateValues, arguments: {properties: [sensor, at]}, mustBe: 0}
 $y$) > 0 AS created;
 SELECT count(*) AS rules FROM dmesh.enforce_contract('equa.readings', 'quarantine');
 RESET ROLE;

@@ -40,6 +40,7 @@ schema:
         quality:
           - metric: invalidValues
             arguments: {validValues: [gold, silver, bronze]}
+            mustBe: 0
       - name: credit
         logicalType: number
         logicalTypeOptions: {minimum: 0}

@@ -21,7 +21,7 @@ schema:
       - name: kind
         logicalType: string
         quality:
-          - {metric: missingValues, arguments: {missingValues: [null, '', 'n/a']}}
+          - {metric: missingValues, arguments: {missingValues: [null, '', 'n/a']}, mustBe: 0}
       - name: payload
         logicalType: string
         logicalTypeOptions: {minLength: 2}
@@ -61,7 +61,7 @@ schema:
       - name: kind
         logicalType: string
         quality:
-          - {metric: missingValues, arguments: {missingValues: [null, '', 'n/a']}}
+          - {metric: missingValues, arguments: {missingValues: [null, '', 'n/a']}, mustBe: 0}
       - name: payload
         logicalType: string
         logicalTypeOptions: {minLength: 1}

@@ -35,15 +35,15 @@ CREATE FUNCTION pg_temp.edit(path text[], value jsonb) RETURNS jsonb LANGUAGE sq
 $$ SELECT jsonb_set(jsonb_set(doc, '{version}', '"1.1.0"'), path, value) FROM base $$;
 
 -- Unknown metric, type, unit, severity and format.
-SELECT dmesh.set_contract('qcomp.items', pg_temp.edit('{schema,0,properties,1,quality}', '[{"metric": "bogusValues"}]'));
+SELECT dmesh.set_contract('qcomp.items', pg_temp.edit('{schema,0,properties,1,quality}', '[{"metric": "bogusValues", "mustBe": 0}]'));
 SELECT dmesh.set_contract('qcomp.items', pg_temp.edit('{schema,0,properties,1,quality}', '[{"type": "custom", "engine": "soda", "implementation": "x"}]'));
 -- An argument the metric does not take (or misspelled) is refused.
 SELECT dmesh.set_contract('qcomp.items', pg_temp.edit('{schema,0,properties,1,quality}',
-       '[{"metric": "missingValues", "arguments": {"missingValue": ["n/a"]}}]'));
+       '[{"metric": "missingValues", "mustBe": 0, "arguments": {"missingValue": ["n/a"]}}]'));
 SELECT dmesh.set_contract('qcomp.items', pg_temp.edit('{schema,0,properties,1,quality}',
-       '[{"metric": "nullValues", "arguments": {"validValues": ["a"]}}]'));
-SELECT dmesh.set_contract('qcomp.items', pg_temp.edit('{schema,0,properties,1,quality}', '[{"metric": "nullValues", "unit": "bananas"}]'));
-SELECT dmesh.set_contract('qcomp.items', pg_temp.edit('{schema,0,properties,1,quality}', '[{"metric": "nullValues", "severity": "critical"}]'));
+       '[{"metric": "nullValues", "mustBe": 0, "arguments": {"validValues": ["a"]}}]'));
+SELECT dmesh.set_contract('qcomp.items', pg_temp.edit('{schema,0,properties,1,quality}', '[{"metric": "nullValues", "mustBe": 0, "unit": "bananas"}]'));
+SELECT dmesh.set_contract('qcomp.items', pg_temp.edit('{schema,0,properties,1,quality}', '[{"metric": "nullValues", "mustBe": 0, "severity": "critical"}]'));
 SELECT dmesh.set_contract('qcomp.items', pg_temp.edit('{schema,0,properties,1,logicalTypeOptions}', '{"format": "ipv4"}'));
 -- Operators: two at once, none where one is needed, between of the wrong
 -- shape, a threshold that is not a number, percent on a row count.
@@ -57,10 +57,10 @@ SELECT dmesh.set_contract('qcomp.items', pg_temp.edit('{schema,0,quality}', '[{"
 SELECT dmesh.set_contract('qcomp.items', pg_temp.edit('{schema,0,quality}', '[{"metric": "rowCount", "mustBe": 10, "unit": "percent"}]'));
 -- Invalid regular expressions, in a property's pattern and in a rule.
 SELECT dmesh.set_contract('qcomp.items', pg_temp.edit('{schema,0,properties,1,logicalTypeOptions}', '{"pattern": "([a-z"}'));
-SELECT dmesh.set_contract('qcomp.items', pg_temp.edit('{schema,0,properties,1,quality}', '[{"metric": "invalidValues", "arguments": {"pattern": "a{3,1}"}}]'));
+SELECT dmesh.set_contract('qcomp.items', pg_temp.edit('{schema,0,properties,1,quality}', '[{"metric": "invalidValues", "mustBe": 0, "arguments": {"pattern": "a{3,1}"}}]'));
 -- invalidValues needs exactly one of validValues and pattern.
-SELECT dmesh.set_contract('qcomp.items', pg_temp.edit('{schema,0,properties,1,quality}', '[{"metric": "invalidValues"}]'));
-SELECT dmesh.set_contract('qcomp.items', pg_temp.edit('{schema,0,properties,1,quality}', '[{"metric": "invalidValues", "arguments": {"validValues": ["a"], "pattern": "a"}}]'));
+SELECT dmesh.set_contract('qcomp.items', pg_temp.edit('{schema,0,properties,1,quality}', '[{"metric": "invalidValues", "mustBe": 0}]'));
+SELECT dmesh.set_contract('qcomp.items', pg_temp.edit('{schema,0,properties,1,quality}', '[{"metric": "invalidValues", "mustBe": 0, "arguments": {"validValues": ["a"], "pattern": "a"}}]'));
 -- sql rules: one SELECT, with an operator; {property} only on a property.
 SELECT dmesh.set_contract('qcomp.items', pg_temp.edit('{schema,0,quality}', '[{"type": "sql", "query": "DELETE FROM qcomp_src.items", "mustBe": 0}]'));
 SELECT dmesh.set_contract('qcomp.items', pg_temp.edit('{schema,0,quality}', '[{"type": "sql", "query": "SELECT 1; SELECT 2", "mustBe": 1}]'));
@@ -70,16 +70,16 @@ SELECT dmesh.set_contract('qcomp.items', pg_temp.edit('{schema,0,quality}', '[{"
 SELECT dmesh.set_contract('qcomp.items', pg_temp.edit('{schema,0,quality}', '[{"type": "sql", "query": "SELECT count({property}) FROM {object}", "mustBe": 1}]'));
 -- Values of the wrong type for the column: strings for numeric, strings
 -- for boolean, strings that are not dates; bounds that are not numbers.
-SELECT dmesh.set_contract('qcomp.items', pg_temp.edit('{schema,0,properties,2,quality}', '[{"metric": "invalidValues", "arguments": {"validValues": [1, "cheap"]}}]'));
-SELECT dmesh.set_contract('qcomp.items', pg_temp.edit('{schema,0,properties,3,quality}', '[{"metric": "invalidValues", "arguments": {"validValues": ["yes"]}}]'));
-SELECT dmesh.set_contract('qcomp.items', pg_temp.edit('{schema,0,properties,4,quality}', '[{"metric": "invalidValues", "arguments": {"validValues": ["2024-13-45"]}}]'));
+SELECT dmesh.set_contract('qcomp.items', pg_temp.edit('{schema,0,properties,2,quality}', '[{"metric": "invalidValues", "mustBe": 0, "arguments": {"validValues": [1, "cheap"]}}]'));
+SELECT dmesh.set_contract('qcomp.items', pg_temp.edit('{schema,0,properties,3,quality}', '[{"metric": "invalidValues", "mustBe": 0, "arguments": {"validValues": ["yes"]}}]'));
+SELECT dmesh.set_contract('qcomp.items', pg_temp.edit('{schema,0,properties,4,quality}', '[{"metric": "invalidValues", "mustBe": 0, "arguments": {"validValues": ["2024-13-45"]}}]'));
 SELECT dmesh.set_contract('qcomp.items', pg_temp.edit('{schema,0,properties,2,logicalTypeOptions}', '{"minimum": "cheap"}'));
 SELECT dmesh.set_contract('qcomp.items', pg_temp.edit('{schema,0,properties,2,logicalTypeOptions}', '{"maximum": "NaN"}'));
 SELECT dmesh.set_contract('qcomp.items', pg_temp.edit('{schema,0,properties,4,logicalTypeOptions}', '{"minimum": "last tuesday"}'));
 -- Rules at the wrong level or on what is not there.
-SELECT dmesh.set_contract('qcomp.items', pg_temp.edit('{schema,0,quality}', '[{"metric": "nullValues"}]'));
-SELECT dmesh.set_contract('qcomp.items', pg_temp.edit('{schema,0,quality}', '[{"metric": "duplicateValues"}]'));
-SELECT dmesh.set_contract('qcomp.items', pg_temp.edit('{schema,0,quality}', '[{"metric": "duplicateValues", "arguments": {"properties": ["id", "nope"]}}]'));
+SELECT dmesh.set_contract('qcomp.items', pg_temp.edit('{schema,0,quality}', '[{"metric": "nullValues", "mustBe": 0}]'));
+SELECT dmesh.set_contract('qcomp.items', pg_temp.edit('{schema,0,quality}', '[{"metric": "duplicateValues", "mustBe": 0}]'));
+SELECT dmesh.set_contract('qcomp.items', pg_temp.edit('{schema,0,quality}', '[{"metric": "duplicateValues", "mustBe": 0, "arguments": {"properties": ["id", "nope"]}}]'));
 SELECT dmesh.set_contract('qcomp.items', pg_temp.edit('{schema,0,properties,5}', '{"name": "ghost", "logicalType": "string", "required": true}'));
 
 -- Nothing was stored: one version, still 1.0.0, and no contract events
@@ -93,7 +93,7 @@ SELECT count(*) AS set_contract_events FROM dmesh.event_log
  WHERE object_identity = 'qcomp.items' AND action = 'set_contract';
 -- A product created with a refused contract is not created.
 SELECT dmesh.create_data_product('qcomp', 'broken', 'qcomp_src.items',
-       contract => (SELECT pg_temp.edit('{schema,0,quality}', '[{"metric": "nullValues"}]')::text));
+       contract => (SELECT pg_temp.edit('{schema,0,quality}', '[{"metric": "nullValues", "mustBe": 0}]')::text));
 SELECT count(*) AS broken_products FROM dmesh.data_product p JOIN dmesh.domain d USING (domain_id)
  WHERE d.name = 'qcomp' AND p.name = 'broken';
 -- A text rule or a sql rule about the whole object is fine; the edit

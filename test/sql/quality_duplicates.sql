@@ -35,7 +35,7 @@ status: active
 schema:
   - name: visits
     quality:
-      - {name: one_booking_per_room_and_day, metric: duplicateValues, arguments: {properties: [day, room]}}
+      - {name: one_booking_per_room_and_day, metric: duplicateValues, arguments: {properties: [day, room]}, mustBe: 0}
       - {name: visit_pairs, metric: duplicateValues, arguments: {properties: [email, day]}, mustBeLessThan: 1}
     properties:
       - {name: id, logicalType: integer, unique: true}
@@ -53,7 +53,7 @@ schema:
       - name: amount
         logicalType: number
         quality:
-          - {metric: duplicateValues}
+          - {metric: duplicateValues, mustBe: 0}
 $y$) > 0 AS created;
 
 -- (day, room): rows 1 and 4 share a key; rows 5 to 8 have a NULL in it: 1.
@@ -87,7 +87,7 @@ status: active
 schema:
   - name: events
     quality:
-      - {name: code_kind, metric: duplicateValues, arguments: {properties: [code, kind]}}
+      - {name: code_kind, metric: duplicateValues, arguments: {properties: [code, kind]}, mustBe: 0}
     properties:
       - {name: id, logicalType: integer, unique: true}
       - {name: code, logicalType: integer, unique: true}

@@ -36,8 +36,8 @@ schema:
       - name: answer
         logicalType: string
         quality:
-          - {name: answer_null, metric: missingValues}
-          - {name: answer_missing, metric: missingValues, arguments: {missingValues: [null, '', N/A]}}
+          - {name: answer_null, metric: missingValues, mustBe: 0}
+          - {name: answer_missing, metric: missingValues, arguments: {missingValues: [null, '', N/A]}, mustBe: 0}
           - {name: answer_blank, metric: missingValues, arguments: {missingValues: ['', N/A]}, mustBeLessThan: 3}
           - {name: answer_share, metric: missingValues, arguments: {missingValues: [null, '', N/A]}, unit: percent, mustBeLessThan: 50}
       - name: code
@@ -47,7 +47,7 @@ schema:
       - name: score
         logicalType: integer
         quality:
-          - {name: score_sentinels, metric: missingValues, arguments: {missingValues: [null, -1, 0]}}
+          - {name: score_sentinels, metric: missingValues, arguments: {missingValues: [null, -1, 0]}, mustBe: 0}
           - {name: score_mixed_list, metric: missingValues, arguments: {missingValues: [null, '', N/A, -1.0]}, mustBe: 3}
           - {name: score_share, metric: missingValues, arguments: {missingValues: [-1]}, unit: percent, mustBeLessThan: 40}
       - name: amount

@@ -53,7 +53,7 @@ schema:
         logicalType: string
         required: true
         quality:
-          - {metric: nullValues}
+          - {metric: nullValues, mustBe: 0}
 $y$) > 0 AS created;
 
 -- id passes; name has one NULL (10%: the percent rule passes, required

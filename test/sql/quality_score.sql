@@ -28,15 +28,15 @@ schema:
       - name: status
         logicalType: string
         quality:
-          - {name: known_status, metric: invalidValues, arguments: {validValues: [new, paid]}}
+          - {name: known_status, metric: invalidValues, arguments: {validValues: [new, paid]}, mustBe: 0}
       - name: amount
         logicalType: number
         quality:
-          - {name: has_amount, metric: nullValues, severity: warning}
+          - {name: has_amount, metric: nullValues, severity: warning, mustBe: 0}
       - name: note
         logicalType: string
         quality:
-          - {name: has_note, metric: nullValues, severity: info}
+          - {name: has_note, metric: nullValues, severity: info, mustBe: 0}
 $y$) > 0 AS created;
 CREATE TABLE qscore_src.bare (id integer);
 SELECT dmesh.create_data_product('qscore', 'bare', 'qscore_src.bare', contract => $y$

@@ -40,21 +40,21 @@ schema:
       - name: status
         logicalType: string
         quality:
-          - {name: status_known, metric: invalidValues, arguments: {validValues: [open, closed, pending]}}
+          - {name: status_known, metric: invalidValues, arguments: {validValues: [open, closed, pending]}, mustBe: 0}
       - name: country
         logicalType: string
         quality:
-          - {name: country_known, metric: invalidValues, arguments: {validValues: [DE, FR]}}
+          - {name: country_known, metric: invalidValues, arguments: {validValues: [DE, FR]}, mustBe: 0}
       - name: priority
         logicalType: integer
         quality:
-          - {name: priority_known, metric: invalidValues, arguments: {validValues: [1, 2, 3]}}
+          - {name: priority_known, metric: invalidValues, arguments: {validValues: [1, 2, 3]}, mustBe: 0}
           - {name: priority_fractional, metric: invalidValues, arguments: {validValues: [1.0, 2, 3.5]}, mustBeLessOrEqualTo: 2}
-          - {name: priority_digit, metric: invalidValues, arguments: {pattern: '^[1-3]$'}}
+          - {name: priority_digit, metric: invalidValues, arguments: {pattern: '^[1-3]$'}, mustBe: 0}
       - name: rate
         logicalType: number
         quality:
-          - {name: rate_known, metric: invalidValues, arguments: {validValues: [0.5, 0.75, 1]}}
+          - {name: rate_known, metric: invalidValues, arguments: {validValues: [0.5, 0.75, 1]}, mustBe: 0}
       - name: paid
         logicalType: boolean
         quality:
@@ -62,24 +62,25 @@ schema:
       - name: ship
         logicalType: date
         quality:
-          - {name: ship_known, metric: invalidValues, arguments: {validValues: ['2024-01-15', '2024-02-29', '2024-03-01']}}
+          - {name: ship_known, metric: invalidValues, arguments: {validValues: ['2024-01-15', '2024-02-29', '2024-03-01']}, mustBe: 0}
       - name: token
         logicalType: string
         quality:
           - name: token_known
             metric: invalidValues
             arguments: {validValues: [A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11, '{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a12}']}
+            mustBe: 0
       - name: ref
         logicalType: string
         quality:
-          - {name: ref_anchored, metric: invalidValues, arguments: {pattern: '^ORD-[0-9]{3}$'}}
+          - {name: ref_anchored, metric: invalidValues, arguments: {pattern: '^ORD-[0-9]{3}$'}, mustBe: 0}
           - {name: ref_unanchored, metric: invalidValues, arguments: {pattern: 'ORD-[0-9]'}, mustBeLessOrEqualTo: 1}
-          - {name: ref_any_case, metric: invalidValues, arguments: {pattern: '(?i)^ord-\d+$'}}
+          - {name: ref_any_case, metric: invalidValues, arguments: {pattern: '(?i)^ord-\d+$'}, mustBe: 0}
           - {name: ref_share, metric: invalidValues, arguments: {pattern: '^ORD-'}, unit: percent, mustBeLessThan: 50}
       - name: account
         logicalType: integer
         quality:
-          - {name: account_known, metric: invalidValues, arguments: {validValues: [1, 9007199254740992]}}
+          - {name: account_known, metric: invalidValues, arguments: {validValues: [1, 9007199254740992]}, mustBe: 0}
 $y$) > 0 AS created;
 
 -- status: 'Open' is not 'open' (1). country: 'DEU' and 'IT' (2; char

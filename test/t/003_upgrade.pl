@@ -86,7 +86,7 @@ sub check_mesh
         SELECT dmesh.set_contract('up.orders',
                jsonb_set(jsonb_set(dmesh.derive_contract('up.orders', true), '{version}', '"1.2.0"'),
                          '{schema,0,quality}', '[{"metric": "rowCount", "mustBeGreaterThan": 0},
-                                                 {"metric": "duplicateValues", "arguments": {"properties": ["id"]}}]'));
+                                                 {"metric": "duplicateValues", "mustBe": 0, "arguments": {"properties": ["id"]}}]'));
     });
 	is( $node->safe_psql($db, q{
             SELECT string_agg(rule || ':' || passed || ':' || observed, ',')
