@@ -3,7 +3,8 @@
 # pg_isolation_regress (both on a throwaway cluster with
 # shared_preload_libraries = dmesh) and the TAP tests (which start their
 # own clusters), then PostgreSQL's own regression suite without and with
-# dmesh (test/pgcore/run.sh).  Run as root on Debian bookworm.  Prints one line per
+# dmesh (test/pgcore/run.sh), and the demo (scripts/demo.sh).  Run as root
+# on Debian bookworm.  Prints one line per
 # test, the diffs of failures, and a closing "N passed, N failed"; exits
 # non-zero if anything failed.
 set -uo pipefail
@@ -39,17 +40,27 @@ else
 fi
 sed -n '/^PostgreSQL core regression suite/,$p' "$work/pgcore.log" | tee -a "$log"
 [ $pgcore_ok -eq 1 ] && echo "test/pgcore/run.sh ... ok" || { tail -30 "$work/pgcore.log"; echo "test/pgcore/run.sh ... FAILED"; }
+# The README's first command: the demo must run to its end.
+echo "== the demo (scripts/demo.sh)"
+if "$work/scripts/demo.sh" > "$work/demo.log" 2>&1; then
+    demo_ok=1
+    echo "scripts/demo.sh ... ok"
+else
+    demo_ok=0
+    tail -30 "$work/demo.log"
+    echo "scripts/demo.sh ... FAILED"
+fi
 
 # One result per regress test, isolation spec and TAP file.
 tap_files=$(ls test/t/*.pl | wc -l)
 tap_ok=$(grep -cE '^test/t/[^ ]+\.pl \.+ ok$' "$log")
-passed=$(( $(grep -cE '^test [^ ]+ +\.\.\. ok' "$log") + tap_ok + pgcore_ok ))
-failed=$(( $(grep -cE '^test [^ ]+ +\.\.\. FAILED' "$log") + tap_files - tap_ok + 1 - pgcore_ok ))
+passed=$(( $(grep -cE '^test [^ ]+ +\.\.\. ok' "$log") + tap_ok + pgcore_ok + demo_ok ))
+failed=$(( $(grep -cE '^test [^ ]+ +\.\.\. FAILED' "$log") + tap_files - tap_ok + 2 - pgcore_ok - demo_ok ))
 
 for d in regress.diffs regression.diffs; do
     [ -s "$d" ] && { echo "== $d"; cat "$d"; }
 done
-expected=$(( $(ls test/sql/*.sql | wc -l) + $(ls test/specs/*.spec 2>/dev/null | wc -l) + tap_files + 1 ))
+expected=$(( $(ls test/sql/*.sql | wc -l) + $(ls test/specs/*.spec 2>/dev/null | wc -l) + tap_files + 2 ))
 if [ $((passed + failed)) -lt "$expected" ]; then
     failed=$(( expected - passed ))
     echo "== some tests did not run (expected $expected results)"

@@ -28,7 +28,6 @@
 #include "product.h"
 #include "gov.h"
 
-
 PG_FUNCTION_INFO_V1(dmesh_set_contract_text);
 PG_FUNCTION_INFO_V1(dmesh_set_contract_jsonb);
 PG_FUNCTION_INFO_V1(dmesh_contract_yaml);

@@ -32,7 +32,6 @@
 #include "contract.h"
 #include "product.h"
 
-
 PG_FUNCTION_INFO_V1(dmesh_contract_check);
 
 static void

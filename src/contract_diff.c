@@ -48,7 +48,6 @@
 #include "dmesh.h"
 #include "contract.h"
 
-
 PG_FUNCTION_INFO_V1(dmesh_contract_diff_sql);
 
 typedef enum Direction

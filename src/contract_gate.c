@@ -47,7 +47,6 @@
 #include "contract.h"
 #include "product.h"
 
-
 PG_FUNCTION_INFO_V1(dmesh_ddl_gate);
 PG_FUNCTION_INFO_V1(dmesh_drop_gate);
 PG_FUNCTION_INFO_V1(dmesh_column_gate);

@@ -31,7 +31,6 @@
 #include "product.h"
 #include "quality.h"
 
-
 /*
  * A product without any contract (restored from a dump of dmesh 0.1.0,
  * say) gets the one dmesh derives, from what it publishes if it is live.

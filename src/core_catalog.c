@@ -19,7 +19,6 @@
 
 #include "dmesh.h"
 
-
 bool
 dmesh_load_domain(const char *name, DmeshLock lock, DmeshDomain *domain)
 {

@@ -14,7 +14,6 @@
 
 #include "dmesh.h"
 
-
 /* A flat JSON object, built key by key with proper escaping. */
 void
 dmesh_json_init(DmeshJson *json)

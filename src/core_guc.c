@@ -19,7 +19,6 @@
 
 #include "dmesh.h"
 
-
 /*
  * True while dmesh itself runs DDL (in a privileged section): the DDL gate
  * lets it through, since dmesh checked it already.  Internal: users cannot

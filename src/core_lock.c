@@ -30,8 +30,6 @@
 
 #include "dmesh.h"
 
-
-
 typedef struct LockWait
 {
 	const char *relation;

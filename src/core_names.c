@@ -30,7 +30,6 @@
 
 #include "dmesh.h"
 
-
 /*
  * A text argument that must not be NULL, as a C string.
  */

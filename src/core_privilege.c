@@ -32,7 +32,6 @@
 
 #include "dmesh.h"
 
-
 /*
  * Owner of the dmesh extension in the current database.  Also checks that
  * the SQL objects installed are those of this library's version: after new

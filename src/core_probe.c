@@ -17,7 +17,6 @@
 
 #include "dmesh.h"
 
-
 /* Is the relation in a domain's schema (dmesh_*)? */
 bool
 dmesh_in_domain_schema(Oid relid)

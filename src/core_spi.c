@@ -24,7 +24,6 @@
 
 #include "dmesh.h"
 
-
 void
 dmesh_args_init(DmeshArgs *args)
 {

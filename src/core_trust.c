@@ -43,7 +43,6 @@
 
 #include "dmesh.h"
 
-
 /*
  * May code owned by "owner" run on a product's data?  Superusers and the
  * extension owner may, and the roles listed.

@@ -12,8 +12,8 @@
  * Where things are: files are named by family, one header per family.
  *   core_*     what everything uses (dmesh.h): catalogs, names, SPI,
  *              privileged sections, locks, trust, the event log, settings
- *   product_*  domains, products, sources, publication, lifecycle,
- *              materialized products (product.h)
+ *   product_*  domains, products, sources, publication, lifecycle
+ *              (product.h)
  *   contract_* ODCS documents: YAML, compiling, storing, diffs, conformance,
  *              the DDL gate (contract.h)
  *   quality_*  rules, the batch check and its scan, enforcement on write,
@@ -24,7 +24,8 @@
  *              (lineage.h)
  *   usage_*    the executor hook and shared-memory counters of usage and
  *              runtime lineage (usage.h)
- *   worker_*   background workers, schedules, health (worker.h)
+ *   worker_*   background workers, materialized products, schedules,
+ *              health (worker.h)
  *
  *-------------------------------------------------------------------------
  */
@@ -36,7 +37,6 @@
 #include "dmesh.h"
 #include "usage.h"
 #include "worker.h"
-
 
 PG_MODULE_MAGIC;
 

@@ -27,7 +27,6 @@
 #include "product.h"
 #include "gov.h"
 
-
 PG_FUNCTION_INFO_V1(dmesh_grant_access);
 PG_FUNCTION_INFO_V1(dmesh_revoke_access);
 

@@ -56,7 +56,6 @@
 #include "dmesh.h"
 #include "gov.h"
 
-
 PG_FUNCTION_INFO_V1(dmesh_agreement);
 PG_FUNCTION_INFO_V1(dmesh_agreement_support);
 PG_FUNCTION_INFO_V1(dmesh_mask_support);

@@ -42,7 +42,6 @@
 #include "contract.h"
 #include "gov.h"
 
-
 #define CONDITION_PREFIX "SELECT 1 WHERE (\n"
 
 static void

@@ -43,7 +43,6 @@
 #include "dmesh.h"
 #include "gov.h"
 
-
 PG_FUNCTION_INFO_V1(dmesh_mask);
 PG_FUNCTION_INFO_V1(dmesh_mask_value);
 

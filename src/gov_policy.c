@@ -42,7 +42,6 @@
 #include "quality.h"
 #include "gov.h"
 
-
 PG_FUNCTION_INFO_V1(dmesh_create_policy);
 PG_FUNCTION_INFO_V1(dmesh_drop_policy);
 

@@ -19,7 +19,6 @@
 #include "contract.h"
 #include "gov.h"
 
-
 PG_FUNCTION_INFO_V1(dmesh_request_access);
 PG_FUNCTION_INFO_V1(dmesh_approve_access);
 PG_FUNCTION_INFO_V1(dmesh_deny_access);

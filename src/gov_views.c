@@ -49,7 +49,6 @@
 #include "product.h"
 #include "gov.h"
 
-
 /*
  * The published columns, before masks: the source's columns under the
  * contract's names, as a query.

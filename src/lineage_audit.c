@@ -42,7 +42,6 @@
 
 #include "dmesh.h"
 
-
 PG_FUNCTION_INFO_V1(dmesh_audit_ddl);
 PG_FUNCTION_INFO_V1(dmesh_audit_drop);
 

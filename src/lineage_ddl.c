@@ -55,7 +55,6 @@
 #include "lineage.h"
 #include "usage.h"
 
-
 PG_FUNCTION_INFO_V1(dmesh_lineage_ddl);
 PG_FUNCTION_INFO_V1(dmesh_lineage_ddl_start);
 PG_FUNCTION_INFO_V1(dmesh_lineage_drop);

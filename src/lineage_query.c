@@ -44,7 +44,6 @@
 #include "dmesh.h"
 #include "lineage.h"
 
-
 /* Deeper than this, references are not followed (recursive CTEs). */
 #define LINEAGE_MAX_DEPTH 32
 

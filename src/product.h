@@ -1,8 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * product.h
- *		Data products: sources, publication (output ports), materialized
- *		products.
+ *		Data products: sources and publication (output ports).
  *
  *-------------------------------------------------------------------------
  */
@@ -33,10 +32,5 @@ extern char *dmesh_check_no_dependents(const DmeshProduct *product, Oid relid,
 extern void dmesh_apply_grant(const DmeshProduct *product, Oid consumer, bool grant);
 extern void dmesh_rewrite_ports(const DmeshProduct *product);
 extern List *dmesh_live_majors(const DmeshProduct *product);
-
-/* ---------- product_refresh.c ---------- */
-
-extern Oid	dmesh_materialize(const char *schema, const char *product, const char *query,
-							  Oid owner);
 
 #endif							/* DMESH_PRODUCT_H */

@@ -23,7 +23,7 @@
 #include "dmesh.h"
 #include "contract.h"
 #include "product.h"
-
+#include "worker.h"
 
 PG_FUNCTION_INFO_V1(dmesh_create_data_product);
 PG_FUNCTION_INFO_V1(dmesh_product_relation);

@@ -24,7 +24,6 @@
 
 #include "dmesh.h"
 
-
 PG_FUNCTION_INFO_V1(dmesh_create_domain);
 
 Datum

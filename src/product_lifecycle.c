@@ -30,7 +30,6 @@
 #include "quality.h"
 #include "gov.h"
 
-
 PG_FUNCTION_INFO_V1(dmesh_publish_data_product);
 PG_FUNCTION_INFO_V1(dmesh_deprecate_data_product);
 PG_FUNCTION_INFO_V1(dmesh_retire_data_product);

@@ -33,7 +33,6 @@
 #include "product.h"
 #include "gov.h"
 
-
 static char *
 port_qualified_name(const DmeshProduct *product, const char *relname)
 {

@@ -42,7 +42,6 @@
 #include "dmesh.h"
 #include "product.h"
 
-
 /*
  * Split a source that is a name into a RangeVar; NULL if it is not a name.
  */

@@ -34,7 +34,6 @@
 #include "product.h"
 #include "quality.h"
 
-
 PG_FUNCTION_INFO_V1(dmesh_check_product);
 
 typedef struct RuleOutcome

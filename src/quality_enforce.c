@@ -45,7 +45,6 @@
 #include "product.h"
 #include "quality.h"
 
-
 PG_FUNCTION_INFO_V1(dmesh_enforce_contract);
 PG_FUNCTION_INFO_V1(dmesh_contract_row);
 PG_FUNCTION_INFO_V1(dmesh_contract_statement);
@@ -234,6 +233,25 @@ dmesh_enforce_contract(PG_FUNCTION_ARGS)
  * (the table it is on is checked when the product's rules are loaded, see
  * quality_rule_cache.c).
  */
+/*
+ * Is the trigger named as enforce_contract names it for this product:
+ * "zz_dmesh_contract_<id><suffix>", with <id> as in its argument (already
+ * parsed as a number)?  Checked on every row, so without building the name.
+ */
+static bool
+named_for(const char *tgname, const char *id, const char *suffix)
+{
+	static const char prefix[] = "zz_dmesh_contract_";
+	size_t		idlen = strlen(id);
+
+	/* <id> as dmesh writes it: digits, no sign, space or leading zero */
+	if (id[0] < '1' || id[0] > '9')
+		return false;
+	return strncmp(tgname, prefix, sizeof(prefix) - 1) == 0 &&
+		strncmp(tgname + sizeof(prefix) - 1, id, idlen) == 0 &&
+		strcmp(tgname + sizeof(prefix) - 1 + idlen, suffix) == 0;
+}
+
 static TriggerData *
 trigger_data(FunctionCallInfo fcinfo, const char *name, const char *suffix, int64 *product_id,
 			 EnforceMode *mode)
@@ -256,8 +274,7 @@ trigger_data(FunctionCallInfo fcinfo, const char *name, const char *suffix, int6
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("%s: \"%s\" is not a product id", name, td->tg_trigger->tgargs[0])));
-	if (strcmp(td->tg_trigger->tgname,
-			   psprintf("zz_dmesh_contract_%lld%s", (long long) *product_id, suffix)) != 0)
+	if (!named_for(td->tg_trigger->tgname, td->tg_trigger->tgargs[0], suffix))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("trigger \"%s\" on %s was not attached by dmesh", td->tg_trigger->tgname,

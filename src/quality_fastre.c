@@ -28,7 +28,6 @@
 #include "dmesh.h"
 #include "quality.h"
 
-
 #define MAX_ELEMS	62
 
 typedef enum Repeat

@@ -27,7 +27,6 @@
 #include "dmesh.h"
 #include "quality.h"
 
-
 PG_FUNCTION_INFO_V1(dmesh_release_quarantine);
 PG_FUNCTION_INFO_V1(dmesh_discard_quarantine);
 

@@ -34,7 +34,6 @@
 #include "contract.h"
 #include "quality.h"
 
-
 static HTAB *rule_cache = NULL;
 
 static void

@@ -51,7 +51,6 @@
 #include "contract.h"
 #include "quality.h"
 
-
 /* Regular expressions of the supported formats. */
 #define FORMAT_EMAIL	"^[^@[:space:]]+@[^@[:space:]]+\\.[^@[:space:]]+$"
 #define FORMAT_UUID		"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"

@@ -47,7 +47,6 @@
 #include "contract.h"
 #include "quality.h"
 
-
 typedef struct HashRun
 {
 	int64		n;

@@ -53,7 +53,6 @@
 #include "dmesh.h"
 #include "usage.h"
 
-
 PG_FUNCTION_INFO_V1(dmesh_usage_enabled);
 PG_FUNCTION_INFO_V1(dmesh_flush_usage);
 PG_FUNCTION_INFO_V1(dmesh_usage_status_fn);

@@ -42,7 +42,6 @@
 #include "dmesh.h"
 #include "usage.h"
 
-
 #define USAGE_DUMP_FILE		"pg_stat/dmesh_usage.stat"
 #define USAGE_FILE_HEADER_V1	0x444d5531	/* "DMU1": entries without "bounded" */
 #define USAGE_FILE_HEADER	0x444d5532	/* "DMU2" */

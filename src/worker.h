@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * worker.h
- *		The background workers.
+ *		The background workers, and what they keep up: materialized
+ *		products, schedules, health.
  *
  *-------------------------------------------------------------------------
  */
@@ -14,5 +15,10 @@
 
 extern void dmesh_worker_init(void);
 extern long dmesh_jobs_round(void);
+
+/* ---------- worker_refresh.c: materialized products ---------- */
+
+extern Oid	dmesh_materialize(const char *schema, const char *product, const char *query,
+							  Oid owner);
 
 #endif							/* DMESH_WORKER_H */

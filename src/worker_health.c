@@ -31,7 +31,6 @@
 #include "dmesh.h"
 #include "contract.h"
 
-
 PG_FUNCTION_INFO_V1(dmesh_newest_data);
 PG_FUNCTION_INFO_V1(dmesh_freshness);
 

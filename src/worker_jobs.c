@@ -5,7 +5,7 @@
  *
  *   1. flush the usage and runtime-lineage counters (dmesh.flush_usage);
  *   1b. refresh the materialized products that are due (refresh_every),
- *      write-audit-publish (product_refresh.c); an error opens a refresh_failed
+ *      write-audit-publish (worker_refresh.c); an error opens a refresh_failed
  *      incident, a refresh that runs resolves it;
  *   2. run the quality checks that are due (dmesh.schedule.check_every),
  *      each in its own transaction: failed error rules open (or repeat)
@@ -37,7 +37,6 @@
 #include "dmesh.h"
 #include "usage.h"
 #include "worker.h"
-
 
 typedef void (*JobFn) (void *arg);
 

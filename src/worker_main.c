@@ -47,7 +47,6 @@
 #include "dmesh.h"
 #include "worker.h"
 
-
 PGDLLEXPORT void dmesh_launcher_main(Datum arg);
 PGDLLEXPORT void dmesh_worker_main(Datum arg);
 

@@ -22,7 +22,6 @@
 
 #include "dmesh.h"
 
-
 PG_FUNCTION_INFO_V1(dmesh_set_schedule);
 
 /* An interval as a JSON string. */

@@ -83,5 +83,15 @@ RESET ROLE;
 SELECT rolsuper AS mallory_is_superuser FROM pg_roles WHERE rolname = 'atk1_mallory';
 SELECT count(*) AS rows_through_named_trigger FROM atk1_mallory.t;
 
+-- The name must carry the id exactly as dmesh writes it: with a leading
+-- zero or a sign, in name and argument alike, it is not dmesh's trigger.
+SET ROLE atk1_mallory;
+CREATE TABLE atk1_mallory.t3 (customer_id bigint);
+SELECT format('CREATE TRIGGER %I BEFORE INSERT ON atk1_mallory.t3 FOR EACH ROW EXECUTE FUNCTION dmesh._contract_row(%L, %L)',
+              'zz_dmesh_contract_0' || :'pid', '0' || :'pid', 'reject') AS ddl \gset
+:ddl;
+INSERT INTO atk1_mallory.t3 VALUES (1);
+RESET ROLE;
+
 -- Undo, so that later tests run with mallory as she was.
 ALTER ROLE atk1_mallory NOSUPERUSER;

@@ -1,6 +1,6 @@
 /*-------------------------------------------------------------------------
  *
- * product_refresh.c
+ * worker_refresh.c
  *		Materialized data products: their first fill, at creation, and
  *		their write-audit-publish refresh.
  *
@@ -54,7 +54,7 @@
 #include "dmesh.h"
 #include "product.h"
 #include "quality.h"
-
+#include "worker.h"
 
 /*
  * The first write of a materialized product, when it is created: a table
