@@ -971,3 +971,16 @@ COMMENT ON FUNCTION @extschema@.lineage(text, text, integer) IS
   'Lineage edges around a data product (domain.product), a relation or a node known from history, upstream, downstream or both, up to depth hops: relation-level and column-level edges, closed ones included, and runtime lineage the caller may see (relation-level, kind insert, update, delete, merge, create_table_as or refresh_materialized_view), with the hop count of each. Walked one hop at a time by index probes.';
 COMMENT ON COLUMN @extschema@.event_log.action IS
   'What happened: create_domain, create_data_product, publish, republish, deprecate, retire, grant_access, revoke_access, set_contract, set_contract_gate, contract_breach, enforce_contract, release_quarantine, discard_quarantine, request_access, approve_access, deny_access, create_policy, drop_policy, policy_violation, set_schedule, refresh, refresh_failed, ddl (DDL on a product''s source or published relation: details hold the command tag, the relation, the objects changed and the statement).';
+
+-------------------------------------------------------------------------------
+-- Contracts as teams edit them
+-------------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.contract_document(product text, version text DEFAULT NULL)
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'dmesh_contract_document'
+LANGUAGE C STABLE;
+COMMENT ON FUNCTION @extschema@.contract_document(text, text) IS
+  'A product''s contract as a jsonb document, ready for jsonb_set and set_contract: the active version, or the version given.';
+COMMENT ON COLUMN @extschema@.contract.derived IS
+  'True when dmesh wrote the contract from the source because the product came without one. A derived contract stands in until the team sets one: the team''s first contract replaces it whatever its version, and contracts the team wrote are active before derived ones.';

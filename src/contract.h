@@ -215,6 +215,26 @@ extern char *dmesh_findings_text(List *findings);
 extern void dmesh_require_match(const DmeshProduct *product, const DmeshContract *contract,
 								bool proposed, const char *hint);
 extern bool dmesh_plausible_type_name(const char *name);
+
+/* What a property's physicalType holds its column to (contract_conform.c). */
+typedef enum DmeshPhysicalKind
+{
+	DMESH_PHYSICAL_POSTGRES,	/* a PostgreSQL type: exactly */
+	DMESH_PHYSICAL_FAMILY,		/* a name of another platform: a kind of type */
+	DMESH_PHYSICAL_INVALID,		/* a PostgreSQL type misspelled: numeric(10 */
+	DMESH_PHYSICAL_OTHER		/* kept as written, not held */
+} DmeshPhysicalKind;
+
+typedef struct DmeshPhysicalType
+{
+	DmeshPhysicalKind kind;
+	Oid			typid;			/* DMESH_PHYSICAL_POSTGRES */
+	int32		typmod;
+	const char *family;			/* DMESH_PHYSICAL_FAMILY: the name matched */
+	int			family_id;
+} DmeshPhysicalType;
+
+extern DmeshPhysicalType dmesh_physical_type(const char *name);
 extern Oid *dmesh_property_types(const DmeshContract *contract, TupleDesc desc,
 								 AttrNumber *attnums);
 

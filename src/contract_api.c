@@ -31,6 +31,7 @@
 PG_FUNCTION_INFO_V1(dmesh_set_contract_text);
 PG_FUNCTION_INFO_V1(dmesh_set_contract_jsonb);
 PG_FUNCTION_INFO_V1(dmesh_contract_yaml);
+PG_FUNCTION_INFO_V1(dmesh_contract_document);
 PG_FUNCTION_INFO_V1(dmesh_derive_contract);
 PG_FUNCTION_INFO_V1(dmesh_set_contract_gate);
 
@@ -115,7 +116,8 @@ set_contract(FunctionCallInfo fcinfo, Jsonb *doc)
 	dmesh_refuse_retired(&product, "set the contract of");
 
 	active = dmesh_load_contract(&product, NULL, -1);
-	if (dmesh_semver_cmp(next, active) <= 0)
+	/* the team's first contract replaces the derived one, whatever its version */
+	if (!active->derived && dmesh_semver_cmp(next, active) <= 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("contract version %s of data product \"%s\" is not newer than version %s",
@@ -172,18 +174,18 @@ dmesh_set_contract_jsonb(PG_FUNCTION_ARGS)
 }
 
 /*
- * dmesh.contract_yaml(product, version DEFAULT NULL): the contract as
- * ODCS YAML, the active version unless one is named.
+ * A stored version of a product's contract, the active one unless a
+ * version is named, copied out of SPI.
  */
-Datum
-dmesh_contract_yaml(PG_FUNCTION_ARGS)
+static Jsonb *
+stored_document(FunctionCallInfo fcinfo)
 {
 	char	   *ref = dmesh_text_arg(fcinfo, 0, "product");
 	char	   *version = PG_ARGISNULL(1) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(1));
 	DmeshSection section;
 	DmeshProduct product;
 	DmeshContract *contract;
-	text	   *result;
+	Jsonb	   *doc;
 
 	SPI_connect();
 	dmesh_enter_privileged(&section);
@@ -193,9 +195,29 @@ dmesh_contract_yaml(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("data product \"%s\" has no contract version %s", ref, version)));
-	result = dmesh_spi_return(cstring_to_text(dmesh_yaml_emit(contract->doc)));
+	doc = dmesh_spi_return(contract->doc);
 	dmesh_end_call(&section);
-	PG_RETURN_TEXT_P(result);
+	return doc;
+}
+
+/*
+ * dmesh.contract_yaml(product, version DEFAULT NULL): the contract as
+ * ODCS YAML, the active version unless one is named.
+ */
+Datum
+dmesh_contract_yaml(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_TEXT_P(cstring_to_text(dmesh_yaml_emit(stored_document(fcinfo))));
+}
+
+/*
+ * dmesh.contract_document(product, version DEFAULT NULL): the same as
+ * jsonb, ready for jsonb_set and set_contract.
+ */
+Datum
+dmesh_contract_document(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_JSONB_P(stored_document(fcinfo));
 }
 
 /*

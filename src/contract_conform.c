@@ -5,10 +5,13 @@
  *
  * Two checks, both returning a list of findings (empty when all agree):
  *	- the source: every property's column exists with a type that carries
- *	  the property's logicalType and, when given, is exactly its
- *	  physicalType (resolved with only pg_catalog in search_path, so other
- *	  types are written schema-qualified); the object's physicalName, when
- *	  given, names the source relation;
+ *	  the property's logicalType and, when given, fits its physicalType
+ *	  (see dmesh_physical_type: a PostgreSQL type, resolved with only
+ *	  pg_catalog in search_path so that other types are written
+ *	  schema-qualified, must be exactly the column's; a well-known name of
+ *	  another platform must name the column's kind of type; anything else
+ *	  is kept as written and not held against the column); the object's
+ *	  physicalName, when given, names the source relation;
  *	- a published view: exactly the contract's properties, in order, with
  *	  the same types.
  * dmesh.contract_check() shows the first; set_contract, publication and the
@@ -20,13 +23,20 @@
 #include "postgres.h"
 
 #include "access/table.h"
+#include "access/xact.h"
+#include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
+#include "parser/parse_coerce.h"
 #include "parser/parse_type.h"
 #include "utils/builtins.h"
+#include "utils/formatting.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/resowner.h"
+#include "utils/syscache.h"
 
 #include "dmesh.h"
 #include "contract.h"
@@ -99,6 +109,251 @@ dmesh_plausible_type_name(const char *name)
 }
 
 /*
+ * Parse a type name as PostgreSQL would (missing types give InvalidOid).
+ * A name that does not parse, or whose modifiers the type refuses, is not
+ * a PostgreSQL type: false, the error dropped.  Other errors (a cancel, out
+ * of memory) go on.
+ */
+static bool
+parse_pg_type(const char *name, Oid *typid, int32 *typmod)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	volatile bool ok = true;
+
+	*typid = InvalidOid;
+	*typmod = -1;
+	if (!dmesh_plausible_type_name(name))
+		return false;
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		parseTypeString(name, typid, typmod, true);
+		ReleaseCurrentSubTransaction();
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+		int			category;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		category = ERRCODE_TO_CATEGORY(edata->sqlerrcode);
+		if (category != ERRCODE_SYNTAX_ERROR_OR_ACCESS_RULE_VIOLATION &&
+			category != ERRCODE_DATA_EXCEPTION)
+			PG_RE_THROW();
+		FreeErrorData(edata);
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		ok = false;
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(cxt);
+	CurrentResourceOwner = owner;
+	return ok && OidIsValid(*typid);
+}
+
+/* Kinds of PostgreSQL types that names of other platforms stand for. */
+typedef enum TypeFamily
+{
+	FAMILY_TEXT,				/* text, varchar, char, name, citext... */
+	FAMILY_INT2,
+	FAMILY_INT4,
+	FAMILY_INT8,
+	FAMILY_FLOAT4,
+	FAMILY_FLOAT8,
+	FAMILY_NUMERIC,				/* numeric of any precision */
+	FAMILY_APPROX,				/* float4, float8 or numeric */
+	FAMILY_BYTES,
+	FAMILY_TIMESTAMP,			/* with or without time zone */
+	FAMILY_TIMESTAMP_NTZ,
+	FAMILY_TIMESTAMP_TZ,
+	FAMILY_ARRAY,				/* an array, or json/jsonb */
+	FAMILY_MAP,					/* json, jsonb or hstore */
+	FAMILY_STRUCT,				/* a composite type, json or jsonb */
+	FAMILY_JSON					/* json or jsonb */
+} TypeFamily;
+
+/*
+ * Well-known physical type names of other platforms (Spark, Avro,
+ * Parquet, Kafka schemas, Snowflake, BigQuery, SQL Server, Oracle, MySQL)
+ * that are not PostgreSQL types, lower case, without modifiers.
+ */
+static const struct
+{
+	const char *name;
+	TypeFamily	family;
+}			foreign_types[] = {
+	{"array", FAMILY_ARRAY},
+	{"bigserial", FAMILY_INT8},
+	{"binary", FAMILY_BYTES},
+	{"blob", FAMILY_BYTES},
+	{"byte", FAMILY_INT2},
+	{"bytes", FAMILY_BYTES},
+	{"clob", FAMILY_TEXT},
+	{"datetime", FAMILY_TIMESTAMP},
+	{"datetime2", FAMILY_TIMESTAMP_NTZ},
+	{"datetimeoffset", FAMILY_TIMESTAMP_TZ},
+	{"double", FAMILY_FLOAT8},
+	{"float", FAMILY_APPROX},	/* float(p,s): PostgreSQL's float takes one */
+	{"float32", FAMILY_FLOAT4},
+	{"float64", FAMILY_FLOAT8},
+	{"int16", FAMILY_INT2},
+	{"int32", FAMILY_INT4},
+	{"int64", FAMILY_INT8},
+	{"mediumint", FAMILY_INT4},
+	{"list", FAMILY_ARRAY},
+	{"long", FAMILY_INT8},
+	{"map", FAMILY_MAP},
+	{"nchar", FAMILY_TEXT},
+	{"ntext", FAMILY_TEXT},
+	{"number", FAMILY_NUMERIC},
+	{"nvarchar", FAMILY_TEXT},
+	{"nvarchar2", FAMILY_TEXT},
+	{"object", FAMILY_STRUCT},
+	{"record", FAMILY_STRUCT},
+	{"serial", FAMILY_INT4},
+	{"short", FAMILY_INT2},
+	{"smallserial", FAMILY_INT2},
+	{"string", FAMILY_TEXT},
+	{"struct", FAMILY_STRUCT},
+	{"timestamp_ltz", FAMILY_TIMESTAMP_TZ},
+	{"timestamp_ntz", FAMILY_TIMESTAMP_NTZ},
+	{"timestamp_tz", FAMILY_TIMESTAMP_TZ},
+	{"tinyint", FAMILY_INT2},
+	{"varbinary", FAMILY_BYTES},
+	{"varchar2", FAMILY_TEXT},
+	{"variant", FAMILY_JSON},
+};
+
+static bool
+family_accepts(TypeFamily family, Oid typid)
+{
+	Oid			base = getBaseType(typid);
+
+	switch (family)
+	{
+		case FAMILY_TEXT:
+			return TypeCategory(base) == TYPCATEGORY_STRING;
+		case FAMILY_INT2:
+			return base == INT2OID;
+		case FAMILY_INT4:
+			return base == INT4OID;
+		case FAMILY_INT8:
+			return base == INT8OID;
+		case FAMILY_FLOAT4:
+			return base == FLOAT4OID;
+		case FAMILY_FLOAT8:
+			return base == FLOAT8OID;
+		case FAMILY_NUMERIC:
+			return base == NUMERICOID;
+		case FAMILY_APPROX:
+			return base == FLOAT4OID || base == FLOAT8OID || base == NUMERICOID;
+		case FAMILY_BYTES:
+			return base == BYTEAOID;
+		case FAMILY_TIMESTAMP:
+			return base == TIMESTAMPOID || base == TIMESTAMPTZOID;
+		case FAMILY_TIMESTAMP_NTZ:
+			return base == TIMESTAMPOID;
+		case FAMILY_TIMESTAMP_TZ:
+			return base == TIMESTAMPTZOID;
+		case FAMILY_ARRAY:
+			return OidIsValid(get_element_type(base)) || base == JSONOID || base == JSONBOID;
+		case FAMILY_MAP:
+			{
+				HeapTuple	tuple;
+				bool		hstore = false;
+
+				if (base == JSONOID || base == JSONBOID)
+					return true;
+				/* contrib's hstore, in whatever schema it was installed */
+				tuple = SearchSysCache1(TYPEOID, ObjectIdGetDatum(base));
+				if (HeapTupleIsValid(tuple))
+				{
+					hstore = strcmp(NameStr(((Form_pg_type) GETSTRUCT(tuple))->typname),
+									"hstore") == 0;
+					ReleaseSysCache(tuple);
+				}
+				return hstore;
+			}
+		case FAMILY_STRUCT:
+			return type_is_rowtype(base) || base == JSONOID || base == JSONBOID;
+		case FAMILY_JSON:
+			return base == JSONOID || base == JSONBOID;
+	}
+	return false;
+}
+
+/*
+ * What a property's physicalType holds its column to: a PostgreSQL type
+ * (exactly; the typmod too when given), a well-known name of another
+ * platform (a kind of PostgreSQL type: "string" any text type, "long"
+ * bigint, "array" an array or json), a mistake (a PostgreSQL type with
+ * modifiers it does not take: numeric(10), or nothing (kept as written: a
+ * contract brought from another platform may name types PostgreSQL does
+ * not have, and its logicalType still holds the column).
+ */
+DmeshPhysicalType
+dmesh_physical_type(const char *name)
+{
+	DmeshPhysicalType result = {DMESH_PHYSICAL_OTHER, InvalidOid, -1, NULL};
+	char	   *lower;
+	char	   *paren;
+
+	if (parse_pg_type(name, &result.typid, &result.typmod))
+	{
+		result.kind = DMESH_PHYSICAL_POSTGRES;
+		return result;
+	}
+	/* the name without its parameters: float(3,2), STRUCT<a: INT>, ARRAY<STRING> */
+	lower = asc_tolower(name, strlen(name));
+	if ((paren = strpbrk(lower, "(<[")) != NULL)
+		*paren = '\0';
+	lower = pstrdup(lower);
+	for (char *end = lower + strlen(lower); end > lower && end[-1] == ' '; end--)
+		end[-1] = '\0';
+	for (int i = 0; i < lengthof(foreign_types); i++)
+	{
+		if (strcmp(lower, foreign_types[i].name) == 0)
+		{
+			result.kind = DMESH_PHYSICAL_FAMILY;
+			result.family = foreign_types[i].name;
+			result.family_id = foreign_types[i].family;
+			return result;
+		}
+	}
+
+	/*
+	 * A PostgreSQL type with modifiers it does not take.  MySQL's display
+	 * widths, int(11) and the like, stand for the integer type; anything
+	 * else (numeric(10, varchar(-1)) is a mistake, not another platform.
+	 */
+	if (paren != NULL && parse_pg_type(lower, &result.typid, &result.typmod))
+	{
+		Oid			base = getBaseType(result.typid);
+
+		size_t		len = strlen(name);
+
+		while (len > 0 && name[len - 1] == ' ')
+			len--;
+		if ((base == INT2OID || base == INT4OID || base == INT8OID) &&
+			len > 0 && name[len - 1] == ')')
+		{
+			result.kind = DMESH_PHYSICAL_FAMILY;
+			result.family = lower;
+			result.family_id = base == INT2OID ? FAMILY_INT2 :
+				base == INT4OID ? FAMILY_INT4 : FAMILY_INT8;
+		}
+		else
+			result.kind = DMESH_PHYSICAL_INVALID;
+		result.typid = InvalidOid;
+		result.typmod = -1;
+	}
+	return result;
+}
+
+/*
  * Does a column (described as "what") fit a property's types?
  */
 static void
@@ -106,29 +361,31 @@ check_types(List **findings, const DmeshContract *contract, const DmeshProperty 
 			Form_pg_attribute att, const char *what)
 {
 	char	   *actual = format_type_with_typemod(att->atttypid, att->atttypmod);
+	DmeshPhysicalType physical;
 
 	if (!dmesh_logical_accepts(prop->logical_type, att->atttypid))
 		add_finding(findings, contract, prop->name,
 					psprintf("the contract says logicalType %s, but %s has type %s",
 							 prop->logical_type, what, actual));
-	if (prop->physical_type != NULL && !dmesh_plausible_type_name(prop->physical_type))
+	if (prop->physical_type == NULL)
+		return;
+	physical = dmesh_physical_type(prop->physical_type);
+	if (physical.kind == DMESH_PHYSICAL_INVALID)
 		add_finding(findings, contract, prop->name,
-					psprintf("physicalType \"%s\" is not a valid type name", prop->physical_type));
-	else if (prop->physical_type != NULL)
-	{
-		Oid			typid;
-		int32		typmod;
-
-		parseTypeString(prop->physical_type, &typid, &typmod, true);
-		if (!OidIsValid(typid))
-			add_finding(findings, contract, prop->name,
-						psprintf("physicalType \"%s\" is not a known PostgreSQL type",
-								 prop->physical_type));
-		else if (typid != att->atttypid || (typmod >= 0 && typmod != att->atttypmod))
-			add_finding(findings, contract, prop->name,
-						psprintf("the contract says physicalType %s, but %s has type %s",
-								 format_type_with_typemod(typid, typmod), what, actual));
-	}
+					psprintf("physicalType \"%s\" is not a valid PostgreSQL type",
+							 prop->physical_type));
+	if (physical.kind == DMESH_PHYSICAL_POSTGRES &&
+		(physical.typid != att->atttypid ||
+		 (physical.typmod >= 0 && physical.typmod != att->atttypmod)))
+		add_finding(findings, contract, prop->name,
+					psprintf("the contract says physicalType %s, but %s has type %s",
+							 format_type_with_typemod(physical.typid, physical.typmod),
+							 what, actual));
+	else if (physical.kind == DMESH_PHYSICAL_FAMILY &&
+			 !family_accepts(physical.family_id, att->atttypid))
+		add_finding(findings, contract, prop->name,
+					psprintf("the contract says physicalType %s, which %s of type %s is not",
+							 prop->physical_type, what, actual));
 }
 
 static bool

@@ -39,7 +39,6 @@
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
-#include "parser/parse_type.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/numeric.h"
@@ -535,20 +534,20 @@ same_type(JsonbValue *a, JsonbValue *b)
 {
 	char	   *an;
 	char	   *bn;
-	Oid			at,
-				bt;
-	int32		am,
-				bm;
+	DmeshPhysicalType pa;
+	DmeshPhysicalType pb;
 
 	if (a->type != jbvString || b->type != jbvString)
 		return false;
 	an = pnstrdup(a->val.string.val, a->val.string.len);
 	bn = pnstrdup(b->val.string.val, b->val.string.len);
-	if (!dmesh_plausible_type_name(an) || !dmesh_plausible_type_name(bn))
-		return false;
-	parseTypeString(an, &at, &am, true);
-	parseTypeString(bn, &bt, &bm, true);
-	return OidIsValid(at) && at == bt && am == bm;
+	pa = dmesh_physical_type(an);
+	pb = dmesh_physical_type(bn);
+	if (pa.kind == DMESH_PHYSICAL_POSTGRES && pb.kind == DMESH_PHYSICAL_POSTGRES)
+		return pa.typid == pb.typid && pa.typmod == pb.typmod;
+	/* "STRING" and "string": one name of another platform */
+	return pa.kind == DMESH_PHYSICAL_FAMILY && pb.kind == DMESH_PHYSICAL_FAMILY &&
+		pg_strcasecmp(an, bn) == 0;
 }
 
 static void

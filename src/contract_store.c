@@ -55,8 +55,9 @@ derive_missing(const DmeshProduct *product)
 /*
  * The product's contract: a given version, else the highest of a given
  * major (major >= 0), else the highest of all (the active contract, which
- * always exists: it is derived if the product has none).  NULL if a given
- * version or major has none.
+ * always exists: it is derived if the product has none).  Contracts the
+ * team wrote come before derived ones: once a team has set one, derived
+ * versions are history.  NULL if a given version or major has none.
  */
 DmeshContract *
 dmesh_load_contract(const DmeshProduct *product, const char *version, int major)
@@ -81,7 +82,8 @@ dmesh_load_contract(const DmeshProduct *product, const char *version, int major)
 		appendStringInfoString(&sql, " AND major = $2");
 		dmesh_arg_int4(&args, major);
 	}
-	appendStringInfoString(&sql, " ORDER BY major DESC, minor DESC, patch DESC LIMIT 1");
+	/* a contract the team wrote wins over one dmesh derived */
+	appendStringInfoString(&sql, " ORDER BY derived, major DESC, minor DESC, patch DESC LIMIT 1");
 	if (dmesh_spi_exec(sql.data, &args, SPI_OK_SELECT) == 0)
 		return version == NULL && major < 0 ? derive_missing(product) : NULL;
 
@@ -111,6 +113,19 @@ dmesh_store_contract(const DmeshProduct *product, DmeshContract *contract, Oid c
 												  CurrentMemoryContext);
 
 		MemoryContextDelete(rs->cxt);
+	}
+
+	/*
+	 * A derived contract only stands in until the team writes one: the
+	 * team's version replaces a derived one of the same number.
+	 */
+	if (!contract->derived)
+	{
+		dmesh_args_init(&args);
+		dmesh_arg_int8(&args, product->id);
+		dmesh_arg_text(&args, contract->version);
+		dmesh_spi_exec("DELETE FROM dmesh.contract WHERE product_id = $1 AND version = $2 AND derived",
+					   &args, SPI_OK_DELETE);
 	}
 
 	dmesh_args_init(&args);

@@ -42,7 +42,7 @@ COMMENT ON COLUMN @extschema@.contract.minor IS 'Minor number of the version.';
 COMMENT ON COLUMN @extschema@.contract.patch IS 'Patch number of the version.';
 COMMENT ON COLUMN @extschema@.contract.status IS 'ODCS status of the contract (from the document), e.g. active.';
 COMMENT ON COLUMN @extschema@.contract.derived IS
-  'True when dmesh wrote the contract from the source because the product came without one.';
+  'True when dmesh wrote the contract from the source because the product came without one. A derived contract stands in until the team sets one: the team''s first contract replaces it whatever its version, and contracts the team wrote are active before derived ones.';
 COMMENT ON COLUMN @extschema@.contract.set_by IS 'Role that set the contract.';
 COMMENT ON COLUMN @extschema@.contract.set_at IS 'When the contract was set.';
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.contract', '');
@@ -89,6 +89,13 @@ AS 'MODULE_PATHNAME', 'dmesh_contract_yaml'
 LANGUAGE C STABLE;
 COMMENT ON FUNCTION @extschema@.contract_yaml(text, text) IS
   'A product''s contract as ODCS YAML: the active version, or the version given.';
+
+CREATE FUNCTION @extschema@.contract_document(product text, version text DEFAULT NULL)
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'dmesh_contract_document'
+LANGUAGE C STABLE;
+COMMENT ON FUNCTION @extschema@.contract_document(text, text) IS
+  'A product''s contract as a jsonb document, ready for jsonb_set and set_contract: the active version, or the version given.';
 
 CREATE FUNCTION @extschema@.contract_check(product text)
 RETURNS TABLE (object text, property text, problem text)

@@ -66,7 +66,7 @@ SELECT dmesh.set_contract('cv.invoices', pg_temp.contract($$
 SELECT dmesh.set_contract('cv.invoices', pg_temp.contract($$
       - {name: total, logicalType: number, physicalType: numeric}$$));
 SELECT dmesh.set_contract('cv.invoices', pg_temp.contract($$
-      - {name: invoice_id, logicalType: integer, physicalType: serial}$$));
+      - {name: invoice_id, logicalType: integer, physicalType: 'int4(3'}$$));
 SELECT dmesh.set_contract('cv.invoices', pg_temp.contract($$
       - {name: due_on, logicalType: date}
       - {name: issued_on, logicalType: timestamp}$$));
