@@ -37,11 +37,17 @@
  * of a cast to jsonb, but with the same limits and interrupt checks, and
  * with duplicate keys refused as in YAML (jsonb_in keeps the last one).
  *
- * The writer emits block-style YAML.  A string that would read back as
- * something else (e.g. "true", "1.0", "null", "", and for YAML 1.1 readers
- * "yes" or "2024-01-01") is double-quoted, so that the output always
- * parses back to the same jsonb.  Keys of the Open
- * Data Contract Standard come first, in the standard's order.
+ * The writer emits block-style YAML.  A string, key or value, is
+ * double-quoted exactly when a YAML 1.2 core schema reader or a YAML 1.1
+ * reader (the types of yaml.org/type, as PyYAML reads them) would take it,
+ * written plain, for something other than that string: "true", "1.0",
+ * "null", "", " x", and for YAML 1.1 "yes", "y", "1_000", "0b1", "1:20",
+ * "1.2.3", "2001-12-14 21:59:43.10 -5", "<<" and their like (needs_quotes
+ * gives the rules).  Other strings stay plain ("2020-01-01x", "Norway"),
+ * unless libyaml quotes them because they cannot be plain at all.  So
+ * every string reads back as itself in either kind of reader, and the
+ * output parses back to the same jsonb here.  Keys of the Open Data
+ * Contract Standard come first, in the standard's order.
  *
  * libyaml allocates with malloc: every path out of these functions,
  * including errors, frees its parser, event or emitter.
@@ -1242,36 +1248,263 @@ emit(YamlWriter *writer, yaml_event_t *event)
 }
 
 /*
- * Would a YAML reader take this plain text for something other than a
- * string?  Besides the YAML 1.2 core schema, YAML 1.1 readers (still
- * common in data tooling) take yes/no/on/off as booleans, "<<" and "=" as
- * special keys, and dates, times and sexagesimal numbers as such: any
- * token starting like a number is quoted.
+ * Plain scalars that a YAML 1.1 reader types.
+ *
+ * The YAML 1.1 type repository (yaml.org/type) gives each implicit type as
+ * a regular expression that the whole scalar must match:
+ *
+ *	 bool		y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE
+ *				|on|On|ON|off|Off|OFF
+ *	 null		~|null|Null|NULL|(empty)
+ *	 int		[-+]?0b[0-1_]+
+ *				|[-+]?0[0-7_]+
+ *				|[-+]?(0|[1-9][0-9_]*)
+ *				|[-+]?0x[0-9a-fA-F_]+
+ *				|[-+]?[1-9][0-9_]*(:[0-5]?[0-9])+
+ *	 float		[-+]?([0-9][0-9_]*)?\.[0-9.]*([eE][-+][0-9]+)?
+ *				|[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+\.[0-9_]*
+ *				|[-+]?\.(inf|Inf|INF)
+ *				|\.(nan|NaN|NAN)
+ *	 timestamp	[0-9]{4}-[0-9]{2}-[0-9]{2}
+ *				|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt]|[ \t]+)[0-9]{1,2}
+ *				 :[0-9]{2}:[0-9]{2}(\.[0-9]*)?(([ \t]*)Z|[-+][0-9]{1,2}(:[0-9]{2})?)?
+ *	 merge		<<
+ *	 value		=
+ *
+ * PyYAML, the most used YAML 1.1 reader, resolves with the same
+ * expressions but for three changes: it leaves out y, Y, n and N; its
+ * base 10 float has [0-9_]* after the point, and needs a digit before the
+ * point when signed ([-+]?[0-9][0-9_]*\.[0-9_]*(...)?|\.[0-9][0-9_]*(...)?),
+ * where the spec's [0-9.]* makes "1.2.3" and even "." floats; and it
+ * allows blanks before any time zone, not only "Z".  The matchers below
+ * accept exactly the union of the two, each in one pass over the text.  A
+ * timestamp that matches but is no real date ("2020-13-45") makes PyYAML
+ * fail, so the pattern alone decides.
+ */
+
+#define YAML_DIGITS "0123456789"
+
+/* A cursor over text that need not end in '\0'. */
+typedef struct YamlScan
+{
+	const char *p;
+	const char *end;
+} YamlScan;
+
+/* Skip one character of set, if there is one. */
+static bool
+scan_char(YamlScan *scan, const char *set)
+{
+	if (scan->p < scan->end && *scan->p != '\0' && strchr(set, *scan->p) != NULL)
+	{
+		scan->p++;
+		return true;
+	}
+	return false;
+}
+
+/* Skip all characters of set; return how many there were. */
+static int
+scan_span(YamlScan *scan, const char *set)
+{
+	const char *start = scan->p;
+
+	while (scan_char(scan, set))
+		;
+	return scan->p - start;
+}
+
+/* Is the rest of the text exactly word? */
+static bool
+scan_rest_is(YamlScan *scan, const char *word)
+{
+	size_t		len = strlen(word);
+
+	return (size_t) (scan->end - scan->p) == len && memcmp(scan->p, word, len) == 0;
+}
+
+/* Skip a run of digits; is its length between min and max? */
+static bool
+scan_digits(YamlScan *scan, int min, int max)
+{
+	int			n = scan_span(scan, YAML_DIGITS);
+
+	return n >= min && n <= max;
+}
+
+/* Sexagesimal digits: (:[0-5]?[0-9])+ */
+static bool
+scan_sexagesimal(YamlScan *scan)
+{
+	int			groups = 0;
+
+	while (scan_char(scan, ":"))
+	{
+		const char *start = scan->p;
+
+		if (!scan_digits(scan, 1, 2) || (scan->p - start == 2 && start[0] > '5'))
+			return false;
+		groups++;
+	}
+	return groups > 0;
+}
+
+/* The int expressions above. */
+static bool
+yaml11_int(const char *text, int len)
+{
+	YamlScan	scan = {text, text + len};
+
+	(void) scan_char(&scan, "-+");
+	if (scan_char(&scan, "0"))
+	{
+		if (scan_char(&scan, "b"))
+			return scan_span(&scan, "01_") > 0 && scan.p == scan.end;
+		if (scan_char(&scan, "x"))
+			return scan_span(&scan, YAML_DIGITS "abcdefABCDEF_") > 0 && scan.p == scan.end;
+		(void) scan_span(&scan, "01234567_");
+		return scan.p == scan.end;
+	}
+	if (!scan_char(&scan, "123456789"))
+		return false;
+	(void) scan_span(&scan, YAML_DIGITS "_");
+	return scan.p == scan.end || (scan_sexagesimal(&scan) && scan.p == scan.end);
+}
+
+/* The float expressions above, the spec's and PyYAML's. */
+static bool
+yaml11_float(const char *text, int len)
+{
+	YamlScan	scan = {text, text + len};
+	bool		sign = scan_char(&scan, "-+");
+	bool		whole = scan_char(&scan, YAML_DIGITS);
+	const char *fraction;
+	bool		dots = false;
+	bool		underscores = false;
+
+	if (whole)
+	{
+		(void) scan_span(&scan, YAML_DIGITS "_");
+		if (scan.p < scan.end && *scan.p == ':')
+		{
+			/* base 60 */
+			if (!scan_sexagesimal(&scan) || !scan_char(&scan, "."))
+				return false;
+			(void) scan_span(&scan, YAML_DIGITS "_");
+			return scan.p == scan.end;
+		}
+	}
+	if (!scan_char(&scan, "."))
+		return false;
+	if (!whole && (scan_rest_is(&scan, "inf") || scan_rest_is(&scan, "Inf") ||
+				   scan_rest_is(&scan, "INF")))
+		return true;
+	if (!whole && !sign && (scan_rest_is(&scan, "nan") || scan_rest_is(&scan, "NaN") ||
+							scan_rest_is(&scan, "NAN")))
+		return true;
+
+	/* base 10: the fraction, [0-9._]*, then an exponent */
+	fraction = scan.p;
+	for (; scan.p < scan.end; scan.p++)
+	{
+		if (*scan.p == '.')
+			dots = true;
+		else if (*scan.p == '_')
+			underscores = true;
+		else if (!isdigit((unsigned char) *scan.p))
+			break;
+	}
+	if (scan_char(&scan, "eE") &&
+		(!scan_char(&scan, "-+") || scan_span(&scan, YAML_DIGITS) == 0))
+		return false;
+	if (scan.p != scan.end)
+		return false;
+	/* The spec's fraction, or PyYAML's (with an underscore, not empty) */
+	return !underscores ||
+		(!dots && (whole || (!sign && isdigit((unsigned char) *fraction))));
+}
+
+/* The timestamp expressions above. */
+static bool
+yaml11_timestamp(const char *text, int len)
+{
+	YamlScan	scan = {text, text + len};
+	const char *month;
+	const char *day;
+
+	if (!scan_digits(&scan, 4, 4) || !scan_char(&scan, "-"))
+		return false;
+	month = scan.p;
+	if (!scan_digits(&scan, 1, 2) || !scan_char(&scan, "-"))
+		return false;
+	day = scan.p;
+	if (!scan_digits(&scan, 1, 2))
+		return false;
+	if (scan.p == scan.end)
+		return day - month == 3 && scan.p - day == 2;	/* 2002-12-14 */
+	if (!scan_char(&scan, "Tt") && scan_span(&scan, " \t") == 0)
+		return false;
+	if (!scan_digits(&scan, 1, 2) ||
+		!scan_char(&scan, ":") || !scan_digits(&scan, 2, 2) ||
+		!scan_char(&scan, ":") || !scan_digits(&scan, 2, 2))
+		return false;
+	if (scan_char(&scan, "."))
+		(void) scan_span(&scan, YAML_DIGITS);
+	if (scan.p == scan.end)
+		return true;
+	/* the time zone */
+	(void) scan_span(&scan, " \t");
+	if (scan_char(&scan, "Z"))
+		return scan.p == scan.end;
+	if (!scan_char(&scan, "-+") || !scan_digits(&scan, 1, 2))
+		return false;
+	if (scan_char(&scan, ":") && !scan_digits(&scan, 2, 2))
+		return false;
+	return scan.p == scan.end;
+}
+
+/*
+ * Would a YAML reader take this text, written as a plain scalar, for
+ * something other than this string?  True for what the YAML 1.2 core
+ * schema types (resolve_plain), for what a YAML 1.1 reader types (above),
+ * and for text with blanks at either end, which a plain scalar loses.
+ * Everything else stays plain; libyaml itself quotes what cannot be plain
+ * at all ("- x", "a: b", "#c", "[d", ...).
  */
 static bool
 needs_quotes(const char *text, int len)
 {
-	static const char *const yaml11[] = {
+	static const char *const words[] = {
 		"y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO",
-		"on", "On", "ON", "off", "Off", "OFF", "<<", "="
+		"true", "True", "TRUE", "false", "False", "FALSE",
+		"on", "On", "ON", "off", "Off", "OFF",
+		"~", "null", "Null", "NULL", "<<", "="
 	};
-	char	   *copy = pnstrdup(text, len);
-	bool		quote = false;
+	char		buf[64];
+	char	   *copy;
+	bool		quote;
 
-	if (len == 0 || resolve_plain(copy) != PLAIN_STRING ||
-		text[0] == ' ' || text[0] == '\t' || text[len - 1] == ' ' || text[len - 1] == '\t')
-		quote = true;
-	for (int i = 0; !quote && i < lengthof(yaml11); i++)
-		quote = strcmp(copy, yaml11[i]) == 0;
-	if (!quote && (isdigit((unsigned char) text[0]) || text[0] == '+' ||
-				   text[0] == '-' || text[0] == '.'))
-	{
-		quote = true;
-		for (int i = 0; i < len && quote; i++)
-			if (isspace((unsigned char) text[i]))
-				quote = false;
-	}
-	pfree(copy);
+	if (len == 0 || text[0] == ' ' || text[0] == '\t' ||
+		text[len - 1] == ' ' || text[len - 1] == '\t')
+		return true;
+	for (int i = 0; i < lengthof(words); i++)
+		if (strlen(words[i]) == len && memcmp(words[i], text, len) == 0)
+			return true;
+
+	/* Every number and timestamp starts so. */
+	if (text[0] == '\0' || strchr(YAML_DIGITS "+-.", text[0]) == NULL)
+		return false;
+	if (yaml11_int(text, len) || yaml11_float(text, len) ||
+		yaml11_timestamp(text, len))
+		return true;
+
+	/* The YAML 1.2 core schema's numbers ("09", "0o17", "1e5") */
+	copy = len < sizeof(buf) ? buf : palloc(len + 1);
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	quote = resolve_plain(copy) != PLAIN_STRING;
+	if (copy != buf)
+		pfree(copy);
 	return quote;
 }
 
