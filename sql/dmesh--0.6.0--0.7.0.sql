@@ -8,6 +8,73 @@
 \echo Use "ALTER EXTENSION dmesh UPDATE TO '0.7.0'" to load this file. \quit
 
 -------------------------------------------------------------------------------
+-- Data products with several objects (one published relation per object)
+-------------------------------------------------------------------------------
+
+ALTER TABLE @extschema@.data_product DROP CONSTRAINT data_product_source_kind_valid;
+ALTER TABLE @extschema@.data_product ADD CONSTRAINT data_product_source_kind_valid
+    CHECK (source_kind OPERATOR(pg_catalog.=) ANY (ARRAY['relation', 'query', 'objects']));
+ALTER TABLE @extschema@.data_product DROP CONSTRAINT data_product_source_present;
+ALTER TABLE @extschema@.data_product ADD CONSTRAINT data_product_source_present CHECK (
+        (source_kind OPERATOR(pg_catalog.=) 'relation'
+            AND source_relation IS NOT NULL AND source_query IS NULL)
+        OR (source_kind OPERATOR(pg_catalog.=) 'query'
+            AND source_relation IS NULL AND source_query IS NOT NULL)
+        OR (source_kind OPERATOR(pg_catalog.=) 'objects'
+            AND source_relation IS NULL AND source_query IS NULL));
+COMMENT ON COLUMN @extschema@.data_product.source_kind IS
+  'relation when the product exposes a table, view, materialized view or foreign table; query when it exposes a SELECT; objects when its contract has several objects, each with its own source (dmesh.product_object).';
+
+ALTER TABLE @extschema@.output_port ADD COLUMN object text;
+ALTER TABLE @extschema@.output_port DROP CONSTRAINT output_port_product_id_major_key;
+ALTER TABLE @extschema@.output_port ADD CONSTRAINT output_port_product_major_object_key
+    UNIQUE NULLS NOT DISTINCT (product_id, major, object);
+COMMENT ON TABLE @extschema@.output_port IS
+  'Output ports: each published relation of a data product, one per major version (and per object, for a product whose contract has several). The relation lives in the domain''s schema.';
+COMMENT ON COLUMN @extschema@.output_port.relation_name IS
+  'Name of the published view in the domain''s schema: <product>_v<major>, or <product>_<object>_v<major> for a product with several objects.';
+COMMENT ON COLUMN @extschema@.output_port.object IS
+  'The contract object the relation publishes, for a product whose contract has several; NULL for a product with one.';
+
+CREATE TABLE @extschema@.product_object (
+    product_id       bigint NOT NULL REFERENCES @extschema@.data_product (product_id),
+    object           text NOT NULL,
+    position         integer NOT NULL,
+    source_kind      text NOT NULL
+                     CONSTRAINT product_object_source_kind_valid
+                     CHECK (source_kind OPERATOR(pg_catalog.=) ANY (ARRAY['relation', 'query'])),
+    source_relation  regclass,
+    source_query     text,
+    created_at       timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    PRIMARY KEY (product_id, object),
+    CONSTRAINT product_object_source_present CHECK (
+        (source_kind OPERATOR(pg_catalog.=) 'relation'
+            AND source_relation IS NOT NULL AND source_query IS NULL)
+        OR (source_kind OPERATOR(pg_catalog.=) 'query'
+            AND source_relation IS NULL AND source_query IS NOT NULL))
+);
+CREATE INDEX ON @extschema@.product_object (source_relation);
+COMMENT ON TABLE @extschema@.product_object IS
+  'The objects of a data product whose contract has several (source_kind objects): each object''s source, from which its own relation is published. A product with one object keeps its source in dmesh.data_product.';
+COMMENT ON COLUMN @extschema@.product_object.product_id IS 'The data product.';
+COMMENT ON COLUMN @extschema@.product_object.object IS 'Name of the object in the contract''s schema.';
+COMMENT ON COLUMN @extschema@.product_object.position IS 'Order of the objects, as first listed.';
+COMMENT ON COLUMN @extschema@.product_object.source_kind IS 'relation or query, as for a product''s source.';
+COMMENT ON COLUMN @extschema@.product_object.source_relation IS 'The object''s source relation (source_kind = relation).';
+COMMENT ON COLUMN @extschema@.product_object.source_query IS
+  'The object''s source query with every name schema-qualified (source_kind = query).';
+COMMENT ON COLUMN @extschema@.product_object.created_at IS 'When the object was added to the product.';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.product_object', '');
+REVOKE ALL ON @extschema@.product_object FROM PUBLIC;
+GRANT SELECT ON @extschema@.product_object TO PUBLIC;
+
+
+-- A contract that leaves its schema to the source: what the product is held to.
+ALTER TABLE @extschema@.contract ADD COLUMN held_schema jsonb;
+COMMENT ON COLUMN @extschema@.contract.held_schema IS
+  'When the document leaves the schema to the source (no schema object, or objects without properties): the schema the product is held to, derived from its sources when the version was accepted (the document''s objects with their properties filled in). NULL when the document lists every property.';
+
+-------------------------------------------------------------------------------
 -- Who may read a product's operational details
 -------------------------------------------------------------------------------
 
@@ -627,19 +694,19 @@ BEGIN
       FROM (SELECT 'product' AS t, d.name || '.' || p.name AS n, 0 AS o
               FROM @extschema@.domain d
               JOIN @extschema@.data_product p ON p.domain_id = d.domain_id
-                                             AND p.name = substr(object, length(d.name) + 2)
-             WHERE d.name = split_part(object, '.', 1)
+                                             AND p.name = substr(lineage.object, length(d.name) + 2)
+             WHERE d.name = split_part(lineage.object, '.', 1)
             UNION ALL
             SELECT 'relation', format('%I.%I', d.schema_name, op.relation_name) COLLATE "default", 1
               FROM @extschema@.domain d
               JOIN @extschema@.data_product p ON p.domain_id = d.domain_id
-                                             AND p.name = substr(object, length(d.name) + 2)
+                                             AND p.name = substr(lineage.object, length(d.name) + 2)
               JOIN @extschema@.output_port op ON op.product_id = p.product_id
-             WHERE d.name = split_part(object, '.', 1)) AS s;
+             WHERE d.name = split_part(lineage.object, '.', 1)) AS s;
     -- A relation (any name PostgreSQL resolves), or a name only edges know.
-    IF start_names IS NULL AND to_regclass(object) IS NOT NULL THEN
+    IF start_names IS NULL AND to_regclass(lineage.object) IS NOT NULL THEN
         start_types := ARRAY['relation'];
-        start_names := ARRAY[@extschema@._relname(to_regclass(object))];
+        start_names := ARRAY[@extschema@._relname(to_regclass(lineage.object))];
     END IF;
     IF start_names IS NULL THEN
         SELECT ARRAY[g.t], ARRAY[g.n] INTO start_types, start_names
@@ -651,11 +718,11 @@ BEGIN
                 UNION ALL
                 SELECT 'relation', r.source FROM @extschema@.lineage_run r WHERE r.source = object
                 UNION ALL
-                SELECT 'relation', r.target FROM @extschema@.lineage_run r WHERE r.target = object) AS g(t, n)
+                SELECT 'relation', r.target FROM @extschema@.lineage_run r WHERE r.target = lineage.object) AS g(t, n)
          LIMIT 1;
     END IF;
     IF start_names IS NULL THEN
-        RAISE EXCEPTION 'no relation, data product or lineage node named %', quote_literal(object)
+        RAISE EXCEPTION 'no relation, data product or lineage node named %', quote_literal(lineage.object)
               USING ERRCODE = 'undefined_object',
                     HINT = 'Name a data product as domain.product, or a relation as schema.name.';
     END IF;
@@ -984,3 +1051,30 @@ COMMENT ON FUNCTION @extschema@.contract_document(text, text) IS
   'A product''s contract as a jsonb document, ready for jsonb_set and set_contract: the active version, or the version given.';
 COMMENT ON COLUMN @extschema@.contract.derived IS
   'True when dmesh wrote the contract from the source because the product came without one. A derived contract stands in until the team sets one: the team''s first contract replaces it whatever its version, and contracts the team wrote are active before derived ones.';
+
+DROP FUNCTION @extschema@.create_data_product(text, text, text, text, regrole, text[], text, interval, boolean);
+CREATE FUNCTION @extschema@.create_data_product(
+    domain text,
+    name text,
+    source text DEFAULT NULL,
+    description text DEFAULT NULL,
+    owner regrole DEFAULT NULL,
+    tags text[] DEFAULT '{}',
+    contract text DEFAULT NULL,
+    refresh interval DEFAULT NULL,
+    materialize boolean DEFAULT false,
+    sources jsonb DEFAULT NULL)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'dmesh_create_data_product'
+LANGUAGE C;
+COMMENT ON FUNCTION @extschema@.create_data_product(text, text, text, text, regrole, text[], text, interval, boolean, jsonb) IS
+  'Create a draft data product in a domain from a relation name or a SELECT query, with its contract (YAML or JSON) or one derived from the source. Without a source, each object of the contract is read from the relation its physicalName names, or from sources (a jsonb object mapping object names to relations or queries); a contract with several objects publishes one relation per object. With materialize, a query is materialized into a table of the product (refreshed by dmesh.refresh_product, and by the worker every refresh). Returns the product_id.';
+
+DROP FUNCTION @extschema@.product_relation(text, integer);
+CREATE FUNCTION @extschema@.product_relation(product text, major integer DEFAULT NULL, object text DEFAULT NULL)
+RETURNS regclass
+AS 'MODULE_PATHNAME', 'dmesh_product_relation'
+LANGUAGE C STABLE;
+COMMENT ON FUNCTION @extschema@.product_relation(text, integer, text) IS
+  'The relation consumers query for a published or deprecated data product: of the given major version, or of the current one; for a product with several objects, of the object named.';
+

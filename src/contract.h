@@ -39,6 +39,25 @@ typedef struct DmeshProperty
 	JsonbValue *json;			/* the property as written (jbvBinary) */
 } DmeshProperty;
 
+/* One object of the contract's schema: one published relation. */
+typedef struct DmeshObject
+{
+	int			index;			/* position in schema */
+	char	   *name;			/* schema[index].name */
+	char	   *physical_name;	/* schema[index].physicalName, or NULL */
+	JsonbContainer *json;		/* the object as written */
+	JsonbValue *json_value;		/* the same, as a jbvBinary value */
+	int			nprops;
+	DmeshProperty *props;
+} DmeshObject;
+
+/*
+ * A contract, seen through one of its objects.  The object_... and props
+ * fields describe that object (the first, as compiled; another through
+ * dmesh_contract_object); objects lists them all.  Most code works on one
+ * object at a time: a product with several objects publishes, checks and
+ * enforces each on its own.
+ */
 typedef struct DmeshContract
 {
 	Jsonb	   *doc;
@@ -47,17 +66,32 @@ typedef struct DmeshContract
 	int			minor;
 	int			patch;
 	char	   *status;
-	char	   *object_name;	/* schema[0].name */
-	char	   *physical_name;	/* schema[0].physicalName, or NULL */
-	JsonbContainer *object;		/* schema[0] as written */
-	JsonbValue *object_json;	/* the same, as a jbvBinary value */
+	int			nobjects;
+	DmeshObject *objects;
+	/* the object seen (none when nobjects is 0) */
+	int			object_index;
+	char	   *object_name;
+	char	   *physical_name;
+	JsonbContainer *object;
+	JsonbValue *object_json;
 	int			nprops;
 	DmeshProperty *props;
 	bool		derived;		/* made by dmesh from the source */
+	/*
+	 * A document that leaves its schema to the source is held to one
+	 * derived from it: doc is then that effective document, "written" the
+	 * document as the team wrote it and held_schema the schema filled in.
+	 */
+	Jsonb	   *written;
+	Jsonb	   *held_schema;
 } DmeshContract;
 
 extern DmeshContract *dmesh_contract_compile(Jsonb *doc);
 extern DmeshContract *dmesh_contract_compile_stored(Jsonb *doc);
+extern DmeshContract *dmesh_contract_compile_effective(Jsonb *doc);
+extern bool dmesh_contract_leaves_schema(const DmeshContract *c);
+extern DmeshContract *dmesh_contract_object(const DmeshContract *c, int index);
+extern int	dmesh_contract_find_object(const DmeshContract *c, const char *name);
 extern bool dmesh_semver_parse(const char *text, int *major, int *minor, int *patch);
 extern int	dmesh_semver_cmp(const DmeshContract *a, const DmeshContract *b);
 extern JsonbValue *dmesh_json_get(JsonbContainer *container, const char *key);
@@ -171,8 +205,13 @@ extern const int odcs_nversions;
 
 extern DmeshContract *dmesh_load_contract(const DmeshProduct *product, const char *version,
 										  int major);
+extern DmeshContract *dmesh_contract_hold(const DmeshProduct *product, DmeshContract *contract);
+extern Jsonb *dmesh_contract_written(const DmeshContract *contract);
 extern int64 dmesh_store_contract(const DmeshProduct *product, DmeshContract *contract,
 								  Oid caller);
+extern char *dmesh_derive_object(const char *name, const DmeshSource *source, Oid owner,
+								 Oid published);
+extern Jsonb *dmesh_derive_product_document(const DmeshProduct *product, bool from_published);
 extern Jsonb *dmesh_derive_document(const char *domain, const char *product,
 									const char *description, const DmeshSource *source,
 									Oid owner, Oid published);

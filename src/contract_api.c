@@ -98,6 +98,67 @@ deprecate_older_ports(const DmeshProduct *product, const DmeshContract *next, Oi
 	}
 }
 
+/*
+ * Objects a new contract version of a product with several objects adds:
+ * each read from the relation its physicalName names, resolved as the
+ * caller would (outside the privileged section), recorded in
+ * dmesh.product_object.  The product is loaded again when any is added.
+ */
+static void
+add_objects(DmeshProduct *product, const DmeshContract *next, DmeshSection *section, Oid caller)
+{
+	DmeshSource *sources = palloc0(sizeof(DmeshSource) * Max(next->nobjects, 1));
+	bool		any = false;
+	DmeshProductRef ref;
+
+	if (!dmesh_product_has_objects(product))
+		return;
+	for (int i = 0; i < next->nobjects; i++)
+		if (dmesh_product_find_object(product, next->objects[i].name) < 0)
+			any = true;
+	if (!any)
+		return;
+
+	dmesh_leave(section);
+	for (int i = 0; i < next->nobjects; i++)
+	{
+		const DmeshObject *o = &next->objects[i];
+
+		if (dmesh_product_find_object(product, o->name) >= 0)
+			continue;
+		if (o->physical_name == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("object \"%s\" is new in contract version %s and has no source", o->name,
+							next->version),
+					 errhint("Name its relation in the object's physicalName.")));
+		sources[i] = dmesh_resolve_physical_name(o->name, o->physical_name);
+	}
+	dmesh_enter_privileged(section);
+
+	for (int i = 0, position = product->nobjects; i < next->nobjects; i++)
+	{
+		DmeshArgs	args;
+
+		if (!OidIsValid(sources[i].relid))
+			continue;
+		dmesh_check_source_readable(&sources[i], product->owner, dmesh_product_display(product));
+		(void) dmesh_port_relation_name(product->name, next->objects[i].name, 0);
+		dmesh_args_init(&args);
+		dmesh_arg_int8(&args, product->id);
+		dmesh_arg_text(&args, next->objects[i].name);
+		dmesh_arg_int4(&args, position++);
+		dmesh_arg_oid(&args, REGCLASSOID, sources[i].relid);
+		dmesh_spi_exec("INSERT INTO dmesh.product_object"
+					   " (product_id, object, position, source_kind, source_relation)"
+					   " VALUES ($1, $2, $3, 'relation', $4)", &args, SPI_OK_INSERT);
+	}
+	ref.domain = product->domain.name;
+	ref.product = product->name;
+	if (!dmesh_load_product(&ref, DMESH_NO_LOCK, product))
+		elog(ERROR, "data product \"%s\" vanished", dmesh_product_display(product));
+}
+
 static int64
 set_contract(FunctionCallInfo fcinfo, Jsonb *doc)
 {
@@ -123,6 +184,8 @@ set_contract(FunctionCallInfo fcinfo, Jsonb *doc)
 				 errmsg("contract version %s of data product \"%s\" is not newer than version %s",
 						next->version, dmesh_product_display(&product), active->version),
 				 errhint("Every accepted contract is kept; give this one a higher version.")));
+	add_objects(&product, next, &section, caller);
+	next = dmesh_contract_hold(&product, next);
 	dmesh_require_match(&product, next, true, NULL);
 	check_changes(&product, active, next, counts);
 
@@ -135,7 +198,7 @@ set_contract(FunctionCallInfo fcinfo, Jsonb *doc)
 
 		/* A live product is published again: the publish policies apply. */
 		dmesh_require_publish_policies(&product, caller);
-		relid = dmesh_publish_port(&product, next, &replaced);
+		relid = dmesh_publish_ports(&product, next, &replaced, NULL);
 		if (next->major != active->major)
 			deprecate_older_ports(&product, next, relid);
 	}
@@ -195,7 +258,7 @@ stored_document(FunctionCallInfo fcinfo)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("data product \"%s\" has no contract version %s", ref, version)));
-	doc = dmesh_spi_return(contract->doc);
+	doc = dmesh_spi_return(dmesh_contract_written(contract));
 	dmesh_end_call(&section);
 	return doc;
 }
@@ -233,8 +296,6 @@ dmesh_derive_contract(PG_FUNCTION_ARGS)
 	Oid			caller = GetUserId();
 	DmeshSection section;
 	DmeshProduct product;
-	DmeshSource source;
-	Oid			published = InvalidOid;
 	Jsonb	   *result;
 
 	SPI_connect();
@@ -242,14 +303,9 @@ dmesh_derive_contract(PG_FUNCTION_ARGS)
 	dmesh_require_product(ref, DMESH_NO_LOCK, &product);
 	/* it shows the source's columns, published or not */
 	dmesh_require_manager(caller, &product, "derive a contract for");
-	source.relid = product.source_relid;
-	source.query = product.source_query;
-	if (PG_NARGS() > 1 && !PG_ARGISNULL(1) && PG_GETARG_BOOL(1) &&
-		dmesh_product_is_live(&product))
-		published = dmesh_port_relid(&product, dmesh_version_major(product.version));
-	result = dmesh_spi_return(dmesh_derive_document(product.domain.name, product.name,
-													product.description, &source,
-													product.owner, published));
+	result = dmesh_spi_return(dmesh_derive_product_document(&product,
+															PG_NARGS() > 1 && !PG_ARGISNULL(1) &&
+															PG_GETARG_BOOL(1)));
 	dmesh_end_call(&section);
 	PG_RETURN_JSONB_P(result);
 }

@@ -17,7 +17,8 @@
  * Sizes are capped far above anything a real contract needs (a table has
  * at most 1600 columns; a few rules per column is usual), so that checking,
  * diffing and compiling a contract stays quick:
- *		DMESH_MAX_PROPERTIES			properties of the object
+ *		DMESH_MAX_OBJECTS				objects of the schema
+ *		DMESH_MAX_PROPERTIES			properties of an object
  *		DMESH_MAX_QUALITY_RULES_PER_LIST	rules in one quality list (of the
  *										object or of one property)
  *		DMESH_MAX_QUALITY_RULES			rules in all quality lists together
@@ -76,6 +77,7 @@ static const char *const rule_strings[] = {
 
 /* Caps on the size of a contract (see the head of the file). */
 #define DMESH_MAX_PROPERTIES				1600	/* MaxHeapAttributeNumber */
+#define DMESH_MAX_OBJECTS					1000
 #define DMESH_MAX_QUALITY_RULES_PER_LIST	10000
 #define DMESH_MAX_QUALITY_RULES				20000
 
@@ -614,44 +616,109 @@ sla_is_duration(const char *property)
 }
 
 /*
- * A freshness SLA's element names the column whose greatest value is the
- * newest data: "column" or "object.column", a property of the contract
- * (the text after the last dot is the property's name).
+ * The property an SLA element names: "property" or "object.property", by
+ * name or physicalName (the text after the last dot is the property).
+ * *object is the object it is in, -1 if none.  With an object part that
+ * names an object, the property must be in it; one that names none (the
+ * standard's own examples write table names that are not the object's)
+ * is taken as a qualifier only.  A bare property found in several objects
+ * is ambiguous: *ambiguous is set.
  */
-static void
-check_sla_element(const DmeshContract *c, DmeshNameMap *props, const char *element,
-				  const char *path)
+static int
+element_property(const DmeshContract *c, const char *element, int *object, bool *ambiguous,
+				 bool *object_named)
 {
 	const char *dot = strrchr(element, '.');
 	const char *name = dot ? dot + 1 : element;
+	int			in = -1;
+	int			found = -1;
 
-	if (strchr(element, ',') != NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%selement: a freshness SLA names one property, not \"%s\"", path, element),
-				 errdetail("The freshness of a product is the greatest value of the column its freshness SLA names."),
-				 errhint("Name a property as \"%s.column\" or as \"column\".",
-						 c->object_name)));
+	*object = -1;
+	*ambiguous = false;
+	*object_named = false;
 	if (dot != NULL)
 	{
-		char	   *object = pnstrdup(element, dot - element);
+		char	   *prefix = pnstrdup(element, dot - element);
 
-		if (strcmp(object, c->object_name) != 0 &&
-			(c->physical_name == NULL || strcmp(object, c->physical_name) != 0))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("%selement: \"%s\" names object \"%s\", not \"%s\"",
-							path, element, object, c->object_name),
-					 errhint("Name a property as \"%s.column\" or as \"column\".",
-							 c->object_name)));
+		in = dmesh_contract_find_object(c, prefix);
+		*object_named = in >= 0;
 	}
-	if (dmesh_name_map_lookup(props, name) < 0)
+	for (int o = 0; o < c->nobjects; o++)
+	{
+		const DmeshObject *obj = &c->objects[o];
+
+		if (in >= 0 && o != in)
+			continue;
+		for (int p = 0; p < obj->nprops; p++)
+		{
+			if (strcmp(obj->props[p].name, name) != 0 && strcmp(obj->props[p].column, name) != 0)
+				continue;
+			if (found >= 0 && *object != o)
+				*ambiguous = true;
+			if (found < 0)
+			{
+				found = p;
+				*object = o;
+			}
+		}
+	}
+	return found;
+}
+
+/*
+ * What SLA elements name.  Every element (elements may be a list,
+ * separated by commas) must name a property of the contract.  A freshness
+ * SLA names the one column whose greatest value is the newest data, which
+ * dmesh watches: one element, in a known object.
+ */
+static void
+check_sla_element(const DmeshContract *c, const char *property, const char *elements,
+				  const char *key)
+{
+	bool		freshness = property != NULL && pg_strcasecmp(property, "freshness") == 0;
+	char	   *list = pstrdup(elements);
+	char	   *save = NULL;
+	char	   *hint = c->nobjects == 1 ?
+		psprintf("Name a property as \"%s.column\" or as \"column\".", c->objects[0].name) :
+		"Name a property as \"object.column\".";
+
+	if (freshness && strchr(elements, ',') != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%selement: \"%s\" is not a property of the contract", path, name),
+				 errmsg("%s: a freshness SLA names one property, not \"%s\"", key, elements),
 				 errdetail("The freshness of a product is the greatest value of the column its freshness SLA names."),
-				 errhint("Name a property as \"%s.column\" or as \"column\".",
-						 c->object_name)));
+				 errhint("%s", hint)));
+	for (char *element = strtok_r(list, ",", &save); element; element = strtok_r(NULL, ",", &save))
+	{
+		int			object;
+		bool		ambiguous;
+		bool		object_named;
+
+		CHECK_FOR_INTERRUPTS();
+		while (*element == ' ')
+			element++;
+		for (char *end = element + strlen(element); end > element && end[-1] == ' '; end--)
+			end[-1] = '\0';
+		if (element_property(c, element, &object, &ambiguous, &object_named) < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s: \"%s\" is not a property of the contract", key, element),
+					 errdetail("An SLA element names a property, by its name or its physicalName."),
+					 errhint("%s", hint)));
+		if (freshness && (ambiguous || (!object_named && strchr(element, '.') != NULL &&
+										c->nobjects > 1)))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s: \"%s\" does not say which object it is in", key, element),
+					 errdetail("The freshness of a product is the greatest value of the column its freshness SLA names."),
+					 errhint("%s", hint)));
+		if (freshness && strchr(element, '.') != NULL && !object_named)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s: \"%s\" names no object of the contract", key, element),
+					 errdetail("The freshness of a product is the greatest value of the column its freshness SLA names."),
+					 errhint("%s", hint)));
+	}
 }
 
 /*
@@ -715,12 +782,24 @@ check_sla(const DmeshContract *c)
 	}
 }
 
-/* Once the properties are known: what freshness SLAs name. */
+/*
+ * Once the properties are known: what SLA elements name.  Objects whose
+ * properties the contract leaves to the source are checked when those are
+ * known (the product's held schema), not here.
+ */
 static void
-check_sla_elements(const DmeshContract *c, DmeshNameMap *props)
+check_sla_elements(const DmeshContract *c)
 {
 	JsonbValue *sla = dmesh_json_get(&c->doc->root, "slaProperties");
+	char	   *fallback = dmesh_json_text(&c->doc->root, "slaDefaultElement");
 
+	if (c->nobjects == 0)
+		return;
+	for (int o = 0; o < c->nobjects; o++)
+		if (c->objects[o].nprops == 0)
+			return;
+	if (fallback != NULL)
+		check_sla_element(c, NULL, fallback, "slaDefaultElement");
 	if (sla == NULL || sla->type != jbvBinary)
 		return;
 	for (uint32 i = 0; i < JsonContainerSize(sla->val.binary.data); i++)
@@ -730,8 +809,12 @@ check_sla_elements(const DmeshContract *c, DmeshNameMap *props)
 		char	   *element = dmesh_json_text(item->val.binary.data, "element");
 
 		CHECK_FOR_INTERRUPTS();
-		if (element != NULL && pg_strcasecmp(property, "freshness") == 0)
-			check_sla_element(c, props, element, psprintf("slaProperties[%u].", i));
+		if (element != NULL)
+			check_sla_element(c, property, element, psprintf("slaProperties[%u].element", i));
+		else if (fallback == NULL && property != NULL &&
+				 pg_strcasecmp(property, "freshness") == 0 && c->nobjects > 1)
+			contract_error(psprintf("slaProperties[%u].element", i),
+						   "a freshness SLA of a contract with several objects names its column");
 	}
 }
 
@@ -741,7 +824,18 @@ check_sla_elements(const DmeshContract *c, DmeshNameMap *props)
  * not checked again).  Set only by dmesh_contract_compile_stored, which
  * restores it even on error.
  */
+static void compile_object(DmeshObject *o, JsonbValue *object, int index, int64 *nrules);
+static void see_object(DmeshContract *c, int index);
+
 static bool compiling_stored = false;
+
+/*
+ * True while the effective document of a contract that leaves its schema
+ * to the source is compiled: the document as written was validated
+ * against its ODCS version; the schema dmesh filled in is dmesh's own
+ * (it may use v3.1.0 types under a v3.0.x apiVersion).
+ */
+static bool compiling_effective = false;
 
 DmeshContract *
 dmesh_contract_compile_stored(Jsonb *doc)
@@ -763,6 +857,41 @@ dmesh_contract_compile_stored(Jsonb *doc)
 }
 
 /*
+ * Compile the effective document of a new contract that leaves its schema
+ * to the source (see compiling_effective): every check but the ODCS schema.
+ */
+DmeshContract *
+dmesh_contract_compile_effective(Jsonb *doc)
+{
+	DmeshContract *c = NULL;
+	bool		save = compiling_effective;
+
+	compiling_effective = true;
+	PG_TRY();
+	{
+		c = dmesh_contract_compile(doc);
+	}
+	PG_FINALLY();
+	{
+		compiling_effective = save;
+	}
+	PG_END_TRY();
+	return c;
+}
+
+/* Does the contract leave (part of) its schema to the source? */
+bool
+dmesh_contract_leaves_schema(const DmeshContract *c)
+{
+	if (c->nobjects == 0)
+		return true;
+	for (int i = 0; i < c->nobjects; i++)
+		if (c->objects[i].nprops == 0)
+			return true;
+	return false;
+}
+
+/*
  * Check a contract document and compile what dmesh uses of it.
  */
 DmeshContract *
@@ -771,20 +900,17 @@ dmesh_contract_compile(Jsonb *doc)
 	DmeshContract *c = palloc0(sizeof(DmeshContract));
 	JsonbContainer *root = &doc->root;
 	JsonbContainer *schema;
-	JsonbContainer *props;
 	JsonbContainer *description;
-	JsonbValue *object;
 	char	   *api_version;
 	char	   *kind;
 	int			a,
 				b,
 				d;
 	int64		nrules = 0;
-	DmeshNameMap *names;
-	DmeshNameMap *columns;
+	DmeshNameMap *objects;
 
 	/* A new contract must be valid against the version it declares. */
-	if (!compiling_stored)
+	if (!compiling_stored && !compiling_effective)
 		dmesh_contract_validate(doc);
 
 	c->doc = doc;
@@ -828,61 +954,133 @@ dmesh_contract_compile(Jsonb *doc)
 		check_sla(c);
 
 	schema = opt_container(root, "schema", "", true);
-	if (schema == NULL)
-		contract_error("schema", "is required");
-	if (JsonContainerSize(schema) != 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("schema: a data product's contract describes exactly one object, found %u",
-						JsonContainerSize(schema)),
-				 errdetail("The object describes the product's published relation.")));
-	object = getIthJsonbValueFromContainer(schema, 0);
-	if (!is_object(object))
-		wrong_type("schema[0]", object, "an object");
-	c->object = object->val.binary.data;
-	c->object_json = object;
-	c->object_name = req_string(c->object, "name", "schema[0].");
-	c->physical_name = opt_string(c->object, "physicalName", "schema[0].");
-	(void) opt_string(c->object, "description", "schema[0].");
-	check_quality_list(c->object, "schema[0].", &nrules);
-
-	props = opt_container(c->object, "properties", "schema[0].", true);
-	c->nprops = props ? JsonContainerSize(props) : 0;
-	if (c->nprops > DMESH_MAX_PROPERTIES)
+	c->nobjects = schema ? JsonContainerSize(schema) : 0;
+	if (c->nobjects > DMESH_MAX_OBJECTS)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("schema[0].properties: too many properties (%d)", c->nprops),
+				 errmsg("schema: too many objects (%d)", c->nobjects),
+				 errdetail("A data product may publish at most %d relations.", DMESH_MAX_OBJECTS),
+				 errhint("Split the data product.")));
+	c->objects = palloc0(sizeof(DmeshObject) * Max(c->nobjects, 1));
+	objects = dmesh_name_map_create(c->nobjects);
+	for (int i = 0; i < c->nobjects; i++)
+	{
+		bool		found;
+
+		CHECK_FOR_INTERRUPTS();
+		compile_object(&c->objects[i], getIthJsonbValueFromContainer(schema, i), i, &nrules);
+		*dmesh_name_map_insert(objects, c->objects[i].name, &found) = i;
+		if (found)
+			contract_error(psprintf("schema[%d].name", i),
+						   psprintf("object \"%s\" is listed twice", c->objects[i].name));
+	}
+	dmesh_name_map_free(objects);
+	if (c->nobjects > 0)
+		see_object(c, 0);
+	if (!compiling_stored)
+		check_sla_elements(c);
+	return c;
+}
+
+/*
+ * One object of the schema: its name, its properties (none is allowed:
+ * the product's source then says what they are), its rules' shapes.
+ */
+static void
+compile_object(DmeshObject *o, JsonbValue *object, int index, int64 *nrules)
+{
+	char	   *opath = psprintf("schema[%d].", index);
+	JsonbContainer *props;
+	DmeshNameMap *names;
+	DmeshNameMap *columns;
+
+	if (!is_object(object))
+		wrong_type(psprintf("schema[%d]", index), object, "an object");
+	o->index = index;
+	o->json = object->val.binary.data;
+	o->json_value = object;
+	o->name = req_string(o->json, "name", opath);
+	o->physical_name = opt_string(o->json, "physicalName", opath);
+	(void) opt_string(o->json, "description", opath);
+	check_quality_list(o->json, opath, nrules);
+
+	props = opt_container(o->json, "properties", opath, true);
+	o->nprops = props ? JsonContainerSize(props) : 0;
+	if (o->nprops > DMESH_MAX_PROPERTIES)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("%sproperties: too many properties (%d)", opath, o->nprops),
 				 errdetail("An object may have at most %d properties, as a table may have at most %d columns.",
 						   DMESH_MAX_PROPERTIES, DMESH_MAX_PROPERTIES),
 				 errhint("Split the data product.")));
-	c->props = palloc0(sizeof(DmeshProperty) * Max(c->nprops, 1));
-	names = dmesh_name_map_create(c->nprops);
-	columns = dmesh_name_map_create(c->nprops);
-	for (int i = 0; i < c->nprops; i++)
+	o->props = palloc0(sizeof(DmeshProperty) * Max(o->nprops, 1));
+	names = dmesh_name_map_create(o->nprops);
+	columns = dmesh_name_map_create(o->nprops);
+	for (int i = 0; i < o->nprops; i++)
 	{
 		JsonbValue *prop = getIthJsonbValueFromContainer(props, i);
-		char	   *path = psprintf("schema[0].properties[%d].", i);
+		char	   *path = psprintf("%sproperties[%d].", opath, i);
 		bool		found;
 
 		CHECK_FOR_INTERRUPTS();
 		if (!is_object(prop))
-			wrong_type(psprintf("schema[0].properties[%d]", i), prop, "an object");
-		check_property(prop, path, &c->props[i]);
-		check_quality_list(prop->val.binary.data, path, &nrules);
-		*dmesh_name_map_insert(names, c->props[i].name, &found) = i;
+			wrong_type(psprintf("%sproperties[%d]", opath, i), prop, "an object");
+		check_property(prop, path, &o->props[i]);
+		check_quality_list(prop->val.binary.data, path, nrules);
+		*dmesh_name_map_insert(names, o->props[i].name, &found) = i;
 		if (found)
 			contract_error(psprintf("%sname", path),
-						   psprintf("property \"%s\" is listed twice", c->props[i].name));
-		*dmesh_name_map_insert(columns, c->props[i].column, &found) = i;
+						   psprintf("property \"%s\" is listed twice", o->props[i].name));
+		*dmesh_name_map_insert(columns, o->props[i].column, &found) = i;
 		if (found)
 			contract_error(psprintf("%sphysicalName", path),
-						   psprintf("column \"%s\" is mapped twice", c->props[i].column));
+						   psprintf("column \"%s\" is mapped twice", o->props[i].column));
 	}
-	if (!compiling_stored)
-		check_sla_elements(c, names);
 	dmesh_name_map_free(names);
 	dmesh_name_map_free(columns);
-	return c;
+}
+
+/* Point the contract's object_... fields at one of its objects. */
+static void
+see_object(DmeshContract *c, int index)
+{
+	DmeshObject *o = &c->objects[index];
+
+	c->object_index = index;
+	c->object_name = o->name;
+	c->physical_name = o->physical_name;
+	c->object = o->json;
+	c->object_json = o->json_value;
+	c->nprops = o->nprops;
+	c->props = o->props;
+}
+
+/*
+ * The contract seen through another of its objects (a shallow copy: the
+ * objects and the document are shared).
+ */
+DmeshContract *
+dmesh_contract_object(const DmeshContract *c, int index)
+{
+	DmeshContract *copy = palloc(sizeof(DmeshContract));
+
+	Assert(index >= 0 && index < c->nobjects);
+	*copy = *c;
+	see_object(copy, index);
+	return copy;
+}
+
+/* The index of the object of that name (or physicalName), or -1. */
+int
+dmesh_contract_find_object(const DmeshContract *c, const char *name)
+{
+	for (int i = 0; i < c->nobjects; i++)
+		if (strcmp(c->objects[i].name, name) == 0)
+			return i;
+	for (int i = 0; i < c->nobjects; i++)
+		if (c->objects[i].physical_name != NULL && strcmp(c->objects[i].physical_name, name) == 0)
+			return i;
+	return -1;
 }
 
 /*

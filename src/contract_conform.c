@@ -28,6 +28,7 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
+#include "miscadmin.h"
 #include "parser/parse_coerce.h"
 #include "parser/parse_type.h"
 #include "utils/builtins.h"
@@ -399,8 +400,12 @@ names_source(const DmeshProduct *product, const char *physical_name)
 		strcmp(physical_name, quote_qualified_identifier(nspname, relname)) == 0;
 }
 
-List *
-dmesh_check_source(const DmeshProduct *product, const DmeshContract *contract)
+/*
+ * The source of a product's object (or of its one source) against one
+ * object of the contract.
+ */
+static List *
+check_object_source(const DmeshProduct *product, const DmeshContract *contract)
 {
 	List	   *findings = NIL;
 	TupleDesc	desc = dmesh_source_tupdesc(product);
@@ -430,6 +435,49 @@ dmesh_check_source(const DmeshProduct *product, const DmeshContract *contract)
 		else
 			check_types(&findings, contract, prop, att,
 						psprintf("source column \"%s\"", prop->column));
+	}
+	return findings;
+}
+
+/*
+ * A product's sources against a contract: every object of the contract
+ * against the source of the product's object of that name (a product with
+ * one source has one object, whatever the contract calls it).  A product
+ * seen through one object (dmesh_product_object) is checked against the
+ * contract seen through that object only.
+ */
+List *
+dmesh_check_source(const DmeshProduct *product, const DmeshContract *contract)
+{
+	List	   *findings = NIL;
+
+	if (product->object != NULL ||
+		(!dmesh_product_has_objects(product) && contract->nobjects <= 1))
+		return check_object_source(product, contract);
+
+	if (!dmesh_product_has_objects(product))
+	{
+		add_finding(&findings, contract, NULL,
+					psprintf("the contract has %d objects, but data product \"%s\" has one source",
+							 contract->nobjects, dmesh_product_display(product)));
+		return findings;
+	}
+	for (int i = 0; i < contract->nobjects; i++)
+	{
+		DmeshContract *object = dmesh_contract_object(contract, i);
+		int			p = dmesh_product_find_object(product, object->object_name);
+		DmeshProduct view;
+
+		CHECK_FOR_INTERRUPTS();
+		if (p < 0)
+		{
+			add_finding(&findings, object, NULL,
+						psprintf("data product \"%s\" has no source for object \"%s\"",
+								 dmesh_product_display(product), object->object_name));
+			continue;
+		}
+		view = dmesh_product_object(product, p);
+		findings = list_concat(findings, check_object_source(&view, object));
 	}
 	return findings;
 }

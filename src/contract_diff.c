@@ -705,14 +705,25 @@ dmesh_contract_diff(const DmeshContract *from, const DmeshContract *to)
 					 strcmp(key, "slaProperties") == 0 ? DMESH_WARNING : DMESH_INFO);
 	}
 
-	if (strcmp(from->object_name, to->object_name) == 0)
-		object_diff(&changes, from, to);
-	else
+	/* Objects by name: each one kept is compared, one removed breaks. */
+	for (int i = 0; i < from->nobjects; i++)
 	{
-		add_change(&changes, psprintf("schema[%s]", from->object_name), from->object_json,
-				   NULL, DMESH_BREAKING);
-		add_change(&changes, psprintf("schema[%s]", to->object_name), NULL, to->object_json,
-				   DMESH_INFO);
+		int			j = dmesh_contract_find_object(to, from->objects[i].name);
+
+		CHECK_FOR_INTERRUPTS();
+		if (j >= 0 && strcmp(to->objects[j].name, from->objects[i].name) == 0)
+			object_diff(&changes, dmesh_contract_object(from, i), dmesh_contract_object(to, j));
+		else
+			add_change(&changes, psprintf("schema[%s]", from->objects[i].name),
+					   from->objects[i].json_value, NULL, DMESH_BREAKING);
+	}
+	for (int j = 0; j < to->nobjects; j++)
+	{
+		int			i = dmesh_contract_find_object(from, to->objects[j].name);
+
+		if (i < 0 || strcmp(from->objects[i].name, to->objects[j].name) != 0)
+			add_change(&changes, psprintf("schema[%s]", to->objects[j].name), NULL,
+					   to->objects[j].json_value, DMESH_INFO);
 	}
 	return changes;
 }

@@ -38,15 +38,9 @@
 static DmeshContract *
 derive_missing(const DmeshProduct *product)
 {
-	DmeshSource source = {product->source_relid, product->source_query};
-	Oid			published = InvalidOid;
 	DmeshContract *contract;
 
-	if (dmesh_product_is_live(product))
-		published = dmesh_port_relid(product, dmesh_version_major(product->version));
-	contract = dmesh_contract_compile(dmesh_derive_document(product->domain.name, product->name,
-															product->description, &source,
-															product->owner, published));
+	contract = dmesh_contract_compile(dmesh_derive_product_document(product, true));
 	contract->derived = true;
 	(void) dmesh_store_contract(product, contract, dmesh_extension_owner());
 	return contract;
@@ -65,13 +59,18 @@ dmesh_load_contract(const DmeshProduct *product, const char *version, int major)
 	DmeshArgs	args;
 	StringInfoData sql;
 	bool		isnull;
+	bool		held_null;
+	Datum		held;
 	Jsonb	   *doc;
 	DmeshContract *contract;
 
 	dmesh_args_init(&args);
 	dmesh_arg_int8(&args, product->id);
 	initStringInfo(&sql);
-	appendStringInfoString(&sql, "SELECT document, derived FROM dmesh.contract WHERE product_id = $1");
+	appendStringInfoString(&sql, "SELECT document, derived, held_schema,"
+						   " CASE WHEN held_schema IS NOT NULL"
+						   "      THEN jsonb_set(document, '{schema}', held_schema) END"
+						   " FROM dmesh.contract WHERE product_id = $1");
 	if (version != NULL)
 	{
 		appendStringInfoString(&sql, " AND version = $2");
@@ -89,10 +88,111 @@ dmesh_load_contract(const DmeshProduct *product, const char *version, int major)
 
 	doc = DatumGetJsonbPCopy(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
 										   &isnull));
-	contract = dmesh_contract_compile_stored(doc);
+	held = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &held_null);
+	if (held_null)
+		contract = dmesh_contract_compile_stored(doc);
+	else
+	{
+		Datum		effective = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4,
+											  &isnull);
+
+		contract = dmesh_contract_compile_stored(DatumGetJsonbPCopy(effective));
+		contract->written = doc;
+		contract->held_schema = DatumGetJsonbPCopy(held);
+	}
 	contract->derived = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
 												   SPI_tuptable->tupdesc, 2, &isnull));
 	return contract;
+}
+
+/* The document as the team wrote it (the stored one). */
+Jsonb *
+dmesh_contract_written(const DmeshContract *contract)
+{
+	return contract->written ? contract->written : contract->doc;
+}
+
+/*
+ * A new contract that leaves its schema to the source (no schema object,
+ * or objects without properties) is held to a schema derived from the
+ * product's sources now: each object keeps what the team wrote (name,
+ * physicalName, descriptions, rules) and gets the properties of its
+ * source; a contract with no object gets one per object of the product.
+ * Returns the contract to hold the product to (the given one if it lists
+ * every property), with the document as written kept beside it.
+ */
+DmeshContract *
+dmesh_contract_hold(const DmeshProduct *product, DmeshContract *contract)
+{
+	StringInfoData held;
+	DmeshArgs	args;
+	Jsonb	   *effective;
+	DmeshContract *result;
+	bool		isnull;
+
+	if (!dmesh_contract_leaves_schema(contract))
+		return contract;
+
+	initStringInfo(&held);
+	if (contract->nobjects == 0)
+	{
+		dmesh_args_init(&args);
+		dmesh_arg_datum(&args, JSONBOID,
+						JsonbPGetDatum(dmesh_derive_product_document(product, false)), false);
+		dmesh_spi_exec("SELECT ($1::jsonb -> 'schema')::text", &args, SPI_OK_SELECT);
+		appendStringInfoString(&held, dmesh_spi_text(0, 1));
+	}
+	else
+	{
+		appendStringInfoChar(&held, '[');
+		for (int i = 0; i < contract->nobjects; i++)
+		{
+			const DmeshObject *o = &contract->objects[i];
+			char	   *written = JsonbToCString(NULL, o->json, 0);
+
+			if (i > 0)
+				appendStringInfoString(&held, ", ");
+			if (o->nprops == 0)
+			{
+				int			p = dmesh_product_has_objects(product) ?
+					dmesh_product_find_object(product, o->name) : 0;
+				DmeshProduct view;
+				DmeshSource source;
+
+				if (p < 0)
+					ereport(ERROR,
+							(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+							 errmsg("data product \"%s\" has no source for object \"%s\"",
+									dmesh_product_display(product), o->name)));
+				view = dmesh_product_object(product, p);
+				source.relid = view.source_relid;
+				source.query = view.source_query;
+				dmesh_args_init(&args);
+				dmesh_arg_datum(&args, JSONBOID,
+								DirectFunctionCall1(jsonb_in, CStringGetDatum(written)), false);
+				dmesh_arg_text(&args, dmesh_derive_object(o->name, &source, product->owner,
+														  InvalidOid));
+				dmesh_spi_exec("SELECT ($1::jsonb || jsonb_build_object('properties',"
+							   " $2::jsonb -> 'properties'))::text", &args, SPI_OK_SELECT);
+				written = dmesh_spi_text(0, 1);
+			}
+			appendStringInfoString(&held, written);
+		}
+		appendStringInfoChar(&held, ']');
+	}
+
+	dmesh_args_init(&args);
+	dmesh_arg_datum(&args, JSONBOID, JsonbPGetDatum(contract->doc), false);
+	dmesh_arg_text(&args, held.data);
+	dmesh_spi_exec("SELECT jsonb_set($1, '{schema}', $2::jsonb), $2::jsonb", &args, SPI_OK_SELECT);
+	effective = DatumGetJsonbPCopy(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
+												 &isnull));
+	result = dmesh_contract_compile_effective(effective);
+	result->written = contract->doc;
+	result->held_schema = DatumGetJsonbPCopy(SPI_getbinval(SPI_tuptable->vals[0],
+														   SPI_tuptable->tupdesc, 2, &isnull));
+	result->derived = contract->derived;
+	return result;
 }
 
 /*
@@ -104,14 +204,22 @@ dmesh_store_contract(const DmeshProduct *product, DmeshContract *contract, Oid c
 	DmeshArgs	args;
 	int64		contract_id;
 
-	/* Every rule must be one dmesh can evaluate on this source. */
-	if (!contract->derived)
+	/* Every rule must be one dmesh can evaluate on its object's source. */
+	for (int i = 0; !contract->derived && i < contract->nobjects; i++)
 	{
-		TupleDesc	desc = dmesh_source_tupdesc(product);
-		DmeshRuleSet *rs = dmesh_rules_compile_as(product->owner, contract,
-												  dmesh_property_types(contract, desc, NULL),
-												  CurrentMemoryContext);
+		DmeshProduct view;
+		DmeshContract *object;
+		TupleDesc	desc;
+		DmeshRuleSet *rs;
 
+		if (!dmesh_port_object(product, contract,
+							   dmesh_product_has_objects(product) ? contract->objects[i].name : NULL,
+							   &view, &object))
+			continue;			/* refused by the source check already */
+		desc = dmesh_source_tupdesc(&view);
+		rs = dmesh_rules_compile_as(product->owner, object,
+									dmesh_property_types(object, desc, NULL),
+									CurrentMemoryContext);
 		MemoryContextDelete(rs->cxt);
 	}
 
@@ -130,11 +238,13 @@ dmesh_store_contract(const DmeshProduct *product, DmeshContract *contract, Oid c
 
 	dmesh_args_init(&args);
 	dmesh_arg_int8(&args, product->id);
-	dmesh_arg_datum(&args, JSONBOID, JsonbPGetDatum(contract->doc), false);
+	dmesh_arg_datum(&args, JSONBOID, JsonbPGetDatum(dmesh_contract_written(contract)), false);
 	dmesh_arg_datum(&args, BOOLOID, BoolGetDatum(contract->derived), false);
 	dmesh_arg_text(&args, dmesh_role_name(caller));
-	dmesh_spi_exec("INSERT INTO dmesh.contract (product_id, document, derived, set_by)"
-				   " VALUES ($1, $2, $3, $4) RETURNING contract_id",
+	dmesh_arg_datum(&args, JSONBOID, PointerGetDatum(contract->held_schema),
+					contract->held_schema == NULL);
+	dmesh_spi_exec("INSERT INTO dmesh.contract (product_id, document, derived, set_by, held_schema)"
+				   " VALUES ($1, $2, $3, $4, $5) RETURNING contract_id",
 				   &args, SPI_OK_INSERT_RETURNING);
 	contract_id = dmesh_spi_int8(0, 1);
 
@@ -146,9 +256,10 @@ dmesh_store_contract(const DmeshProduct *product, DmeshContract *contract, Oid c
 				   &args, SPI_OK_UPDATE);
 
 	/* Backends that enforce the old rules on writes recompile at commit. */
-	if (OidIsValid(product->source_relid) &&
-		SearchSysCacheExists1(RELOID, ObjectIdGetDatum(product->source_relid)))
-		CacheInvalidateRelcacheByRelid(product->source_relid);
+	for (int i = 0; i < product->nobjects; i++)
+		if (OidIsValid(product->objects[i].relid) &&
+			SearchSysCacheExists1(RELOID, ObjectIdGetDatum(product->objects[i].relid)))
+			CacheInvalidateRelcacheByRelid(product->objects[i].relid);
 	return contract_id;
 }
 
@@ -235,9 +346,12 @@ object_physical_type(Oid relid)
  * privileged section, so types outside pg_catalog come out
  * schema-qualified.
  */
-Jsonb *
-dmesh_derive_document(const char *domain, const char *product, const char *description,
-					  const DmeshSource *source, Oid owner, Oid published)
+/*
+ * One derived object, as JSON text: named "name", described from its
+ * source (or from its published relation, if given).
+ */
+char *
+dmesh_derive_object(const char *name, const DmeshSource *source, Oid owner, Oid published)
 {
 	DmeshProduct fake = {0};
 	TupleDesc	desc;
@@ -278,21 +392,8 @@ dmesh_derive_document(const char *domain, const char *product, const char *descr
 		commented = InvalidOid;
 
 	initStringInfo(&buf);
-	appendStringInfoString(&buf, "{\"apiVersion\": \"v3.1.0\", \"kind\": \"DataContract\"");
-	json_member(&buf, "id", psprintf("urn:dmesh:%s:%s", domain, product));
-	json_member(&buf, "name", product);
-	json_member(&buf, "version", "1.0.0");
-	json_member(&buf, "status", "active");
-	json_member(&buf, "domain", domain);
-	json_member(&buf, "dataProduct", product);
-	if (description != NULL)
-	{
-		appendStringInfoString(&buf, ", \"description\": {\"purpose\": ");
-		escape_json(&buf, description);
-		appendStringInfoChar(&buf, '}');
-	}
-	appendStringInfoString(&buf, ", \"schema\": [{\"name\": ");
-	escape_json(&buf, product);
+	appendStringInfoString(&buf, "{\"name\": ");
+	escape_json(&buf, name);
 	if (OidIsValid(commented) && OidIsValid(source->relid))
 		json_member(&buf, "physicalName", dmesh_qualified_relname(source->relid));
 	json_member(&buf, "physicalType", object_physical_type(source->relid));
@@ -327,7 +428,66 @@ dmesh_derive_document(const char *domain, const char *product, const char *descr
 			json_member(&buf, "description", colcomment);
 		appendStringInfoChar(&buf, '}');
 	}
-	appendStringInfoString(&buf, "]}]}");
+	appendStringInfoString(&buf, "]}");
+	return buf.data;
+}
 
+/* The document around derived objects (JSON texts, comma-separated). */
+static Jsonb *
+derived_document(const char *domain, const char *product, const char *description,
+				 const char *objects)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, "{\"apiVersion\": \"v3.1.0\", \"kind\": \"DataContract\"");
+	json_member(&buf, "id", psprintf("urn:dmesh:%s:%s", domain, product));
+	json_member(&buf, "name", product);
+	json_member(&buf, "version", "1.0.0");
+	json_member(&buf, "status", "active");
+	json_member(&buf, "domain", domain);
+	json_member(&buf, "dataProduct", product);
+	if (description != NULL)
+	{
+		appendStringInfoString(&buf, ", \"description\": {\"purpose\": ");
+		escape_json(&buf, description);
+		appendStringInfoChar(&buf, '}');
+	}
+	appendStringInfo(&buf, ", \"schema\": [%s]}", objects);
 	return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data)));
+}
+
+Jsonb *
+dmesh_derive_document(const char *domain, const char *product, const char *description,
+					  const DmeshSource *source, Oid owner, Oid published)
+{
+	return derived_document(domain, product, description,
+							dmesh_derive_object(product, source, owner, published));
+}
+
+/*
+ * The contract dmesh would write for a product now: one object per object
+ * of the product (its source, or its published relation of the current
+ * major version when from_published and live).
+ */
+Jsonb *
+dmesh_derive_product_document(const DmeshProduct *product, bool from_published)
+{
+	StringInfoData objects;
+
+	initStringInfo(&objects);
+	for (int i = 0; i < product->nobjects; i++)
+	{
+		DmeshProduct view = dmesh_product_object(product, i);
+		DmeshSource source = {view.source_relid, view.source_query};
+		Oid			published = InvalidOid;
+
+		if (from_published && dmesh_product_is_live(product))
+			published = dmesh_port_relid(&view, dmesh_version_major(product->version));
+		appendStringInfo(&objects, "%s%s", i > 0 ? ", " : "",
+						 dmesh_derive_object(view.object ? view.object : product->name,
+											 &source, product->owner, published));
+	}
+	return derived_document(product->domain.name, product->name, product->description,
+							objects.data);
 }

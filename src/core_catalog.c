@@ -44,7 +44,7 @@ dmesh_load_domain(const char *name, DmeshLock lock, DmeshDomain *domain)
 #define PRODUCT_SELECT \
 	"SELECT p.product_id, p.name, p.owner, p.status, p.version," \
 	"       p.source_relation, p.source_query, p.contract_gate, p.description," \
-	"       d.domain_id, d.name, d.owner, d.schema_name" \
+	"       d.domain_id, d.name, d.owner, d.schema_name, p.source_kind" \
 	"  FROM dmesh.data_product p" \
 	"  JOIN dmesh.domain d ON d.domain_id = p.domain_id" \
 	" WHERE d.name = $1 AND p.name = $2"
@@ -57,6 +57,79 @@ dmesh_load_domain(const char *name, DmeshLock lock, DmeshDomain *domain)
  * never waits for, or deadlocks with, a call that holds a product while
  * it waits for the writer's table.
  */
+/*
+ * The objects of a product just read: its one source, or the rows of
+ * dmesh.product_object.  The product's source fields are its first
+ * object's.
+ */
+static void
+load_objects(DmeshProduct *product, bool several)
+{
+	DmeshArgs	args;
+	uint64		n;
+
+	product->object = NULL;
+	if (!several)
+	{
+		product->nobjects = 1;
+		product->objects = palloc0(sizeof(DmeshObjectSource));
+		product->objects[0].relid = product->source_relid;
+		product->objects[0].query = product->source_query;
+		return;
+	}
+	dmesh_args_init(&args);
+	dmesh_arg_int8(&args, product->id);
+	n = dmesh_spi_exec("SELECT object, source_relation, source_query FROM dmesh.product_object"
+					   " WHERE product_id = $1 ORDER BY position, object",
+					   &args, SPI_OK_SELECT);
+	product->nobjects = n;
+	product->objects = palloc0(sizeof(DmeshObjectSource) * Max(n, 1));
+	for (uint64 i = 0; i < n; i++)
+	{
+		product->objects[i].name = dmesh_spi_text(i, 1);
+		product->objects[i].relid = dmesh_spi_oid(i, 2);
+		product->objects[i].query = dmesh_spi_text(i, 3);
+	}
+	if (n > 0)
+	{
+		product->source_relid = product->objects[0].relid;
+		product->source_query = product->objects[0].query;
+	}
+}
+
+/* Whether the product's contract has several objects (dmesh.product_object). */
+bool
+dmesh_product_has_objects(const DmeshProduct *product)
+{
+	return product->nobjects > 1 || (product->nobjects == 1 && product->objects[0].name != NULL);
+}
+
+/* The product seen through one of its objects (see DmeshProduct). */
+DmeshProduct
+dmesh_product_object(const DmeshProduct *product, int index)
+{
+	DmeshProduct view = *product;
+
+	Assert(index >= 0 && index < product->nobjects);
+	/* one source: the product's own fields (a refresh may have moved them) */
+	if (!dmesh_product_has_objects(product))
+		return view;
+	view.object = product->objects[index].name;
+	view.source_relid = product->objects[index].relid;
+	view.source_query = product->objects[index].query;
+	return view;
+}
+
+/* The index of a product's object of that name, or -1. */
+int
+dmesh_product_find_object(const DmeshProduct *product, const char *name)
+{
+	for (int i = 0; i < product->nobjects; i++)
+		if (product->objects[i].name != NULL && strcmp(product->objects[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
 bool
 dmesh_load_product(const DmeshProductRef *ref, DmeshLock lock, DmeshProduct *product)
 {
@@ -83,6 +156,7 @@ dmesh_load_product(const DmeshProductRef *ref, DmeshLock lock, DmeshProduct *pro
 	product->domain.name = dmesh_spi_text(0, 11);
 	product->domain.owner = dmesh_spi_oid(0, 12);
 	product->domain.schema_name = dmesh_spi_text(0, 13);
+	load_objects(product, strcmp(dmesh_spi_text(0, 14), "objects") == 0);
 	return true;
 }
 
@@ -187,18 +261,33 @@ dmesh_port_relation(const DmeshProduct *product, const char *relname)
 }
 
 /*
- * The live relation of the product's given major version, or InvalidOid.
+ * The live relation of the product's given major version (of the object
+ * the product is seen through), or InvalidOid.
  */
 Oid
 dmesh_port_relid(const DmeshProduct *product, int major)
 {
 	DmeshArgs	args;
 
+	/* a product of several objects has a relation per object: name one */
+	if (product->object == NULL && dmesh_product_has_objects(product))
+		return InvalidOid;
+
+	/*
+	 * The object is only named when there is one: update scripts of older
+	 * versions run this code against catalogs without output_port.object.
+	 */
 	dmesh_args_init(&args);
 	dmesh_arg_int8(&args, product->id);
 	dmesh_arg_int4(&args, major);
-	if (dmesh_spi_exec("SELECT relation_name FROM dmesh.output_port"
-					   " WHERE product_id = $1 AND major = $2 AND status <> 'retired'",
+	if (product->object != NULL)
+		dmesh_arg_text(&args, product->object);
+	if (dmesh_spi_exec(product->object == NULL ?
+					   "SELECT relation_name FROM dmesh.output_port"
+					   " WHERE product_id = $1 AND major = $2 AND status <> 'retired'" :
+					   "SELECT relation_name FROM dmesh.output_port"
+					   " WHERE product_id = $1 AND major = $2 AND status <> 'retired'"
+					   "   AND object = $3",
 					   &args, SPI_OK_SELECT) == 0)
 		return InvalidOid;
 	return dmesh_port_relation(product, dmesh_spi_text(0, 1));

@@ -160,15 +160,17 @@ dmesh_domain_schema(const char *domain)
 }
 
 char *
-dmesh_port_relation_name(const char *product, int major)
+dmesh_port_relation_name(const char *product, const char *object, int major)
 {
-	char	   *name = psprintf("%s_v%d", product, major);
+	char	   *name = object ? psprintf("%s_%s_v%d", product, object, major) :
+		psprintf("%s_v%d", product, major);
 
 	if (strlen(name) >= NAMEDATALEN)
 		ereport(ERROR,
 				(errcode(ERRCODE_NAME_TOO_LONG),
 				 errmsg("published relation name \"%s\" is too long", name),
-				 errdetail("Relation names are limited to %d bytes.", NAMEDATALEN - 1)));
+				 errdetail("Relation names are limited to %d bytes.", NAMEDATALEN - 1),
+				 object ? errhint("The relation of object \"%s\" is named <product>_<object>_v<major>: give the object a shorter name.", object) : 0));
 	return name;
 }
 

@@ -88,7 +88,7 @@ extern void dmesh_check_name(const char *name, const char *kind);
 extern DmeshProductRef dmesh_parse_product_ref(const char *ref);
 extern char *dmesh_product_ident(const char *domain, const char *product);
 extern char *dmesh_domain_schema(const char *domain);
-extern char *dmesh_port_relation_name(const char *product, int major);
+extern char *dmesh_port_relation_name(const char *product, const char *object, int major);
 extern int	dmesh_version_major(const char *version);
 extern char *dmesh_qualified_relname(Oid relid);
 extern Oid	dmesh_relation_owner(Oid relid);
@@ -150,6 +150,14 @@ typedef struct DmeshDomain
 	char	   *schema_name;
 } DmeshDomain;
 
+/* One object of a product and where its rows come from. */
+typedef struct DmeshObjectSource
+{
+	char	   *name;			/* NULL for the one object of a single source */
+	Oid			relid;			/* InvalidOid for query sources */
+	char	   *query;			/* NULL for relation sources */
+} DmeshObjectSource;
+
 typedef struct DmeshProduct
 {
 	int64		id;
@@ -162,6 +170,17 @@ typedef struct DmeshProduct
 	char	   *description;
 	Oid			source_relid;	/* InvalidOid for query sources */
 	char	   *source_query;	/* NULL for relation sources */
+	/*
+	 * A product's objects: one for a product made from one source (its
+	 * name NULL: whatever the contract calls its object), else those of
+	 * dmesh.product_object.  A product seen through one of its objects
+	 * (dmesh_product_object) has "object" set to that object's name and its
+	 * source in source_relid/source_query; a product seen as a whole has
+	 * "object" NULL, and the source fields are its first object's.
+	 */
+	char	   *object;
+	int			nobjects;
+	DmeshObjectSource *objects;
 } DmeshProduct;
 
 typedef enum DmeshLock
@@ -182,6 +201,9 @@ extern void dmesh_begin_product_call(const char *ref, Oid caller, const char *ac
 extern void dmesh_end_call(DmeshSection *section);
 extern Oid	dmesh_port_relation(const DmeshProduct *product, const char *relname);
 extern Oid	dmesh_port_relid(const DmeshProduct *product, int major);
+extern DmeshProduct dmesh_product_object(const DmeshProduct *product, int index);
+extern int	dmesh_product_find_object(const DmeshProduct *product, const char *name);
+extern bool dmesh_product_has_objects(const DmeshProduct *product);
 
 /* A product's source, as dmesh_resolve_source (product_source.c) gives it. */
 typedef struct DmeshSource

@@ -67,19 +67,134 @@ check_tags(ArrayType *tags)
 	return json.data;
 }
 
+/*
+ * The sources of a new product: the one given (a relation or a query), or
+ * one per object of its contract, from sources => {"object": "source"}
+ * or the object's physicalName.  Resolved as the caller would resolve
+ * them, with the caller's search_path.  *several is set for a contract of
+ * several objects (each its own relation, dmesh.product_object).
+ */
+static DmeshObjectSource *
+resolve_sources(const char *source_text, Jsonb *sources, const DmeshContract *contract,
+				int *n, bool *several)
+{
+	DmeshObjectSource *objs;
+
+	*several = false;
+	if (source_text != NULL)
+	{
+		DmeshSource source;
+
+		if (sources != NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("give a source or sources, not both"),
+					 errhint("source is the one source of a product; sources gives each object of its contract its own.")));
+		if (contract != NULL && contract->nobjects > 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("the contract has %d objects: each needs its own source, not one source",
+							contract->nobjects),
+					 errhint("Leave source NULL: each object is read from the relation its physicalName names, or from sources => '{\"object\": \"schema.relation\"}'.")));
+		source = dmesh_resolve_source(source_text);
+		objs = palloc0(sizeof(DmeshObjectSource));
+		objs[0].relid = source.relid;
+		objs[0].query = source.query;
+		*n = 1;
+		return objs;
+	}
+	if (contract == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("source must not be null"),
+				 errhint("Give a source, or a contract whose objects name their relations in physicalName.")));
+	if (contract->nobjects == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the contract lists no object to take a source from"),
+				 errhint("Give the product a source.")));
+	if (sources != NULL)
+	{
+		JsonbIterator *it;
+		JsonbValue	v;
+		JsonbIteratorToken tok;
+
+		if (!JB_ROOT_IS_OBJECT(sources))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("sources must be an object that maps object names to sources")));
+		it = JsonbIteratorInit(&sources->root);
+		while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+		{
+			char	   *key;
+
+			CHECK_FOR_INTERRUPTS();
+			if (tok == WJB_VALUE && v.type != jbvString)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("sources: each source must be a string (a relation or a SELECT)")));
+			if (tok != WJB_KEY)
+				continue;
+			key = pnstrdup(v.val.string.val, v.val.string.len);
+			if (dmesh_contract_find_object(contract, key) < 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("sources: the contract has no object \"%s\"", key)));
+		}
+	}
+
+	*n = contract->nobjects;
+	*several = contract->nobjects > 1;
+	objs = palloc0(sizeof(DmeshObjectSource) * contract->nobjects);
+	for (int i = 0; i < contract->nobjects; i++)
+	{
+		const DmeshObject *o = &contract->objects[i];
+		JsonbValue *given = sources ? dmesh_json_get(&sources->root, o->name) : NULL;
+		DmeshSource source;
+
+		CHECK_FOR_INTERRUPTS();
+		if (given != NULL)
+			source = dmesh_resolve_source(pnstrdup(given->val.string.val, given->val.string.len));
+		else if (o->physical_name != NULL)
+			source = dmesh_resolve_physical_name(o->name, o->physical_name);
+		else
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("object \"%s\" of the contract has no source", o->name),
+					 errhint("Name its relation in the object's physicalName, or give it in sources => '{\"%s\": \"schema.relation\"}'.",
+							 o->name)));
+		objs[i].name = *several ? o->name : NULL;
+		objs[i].relid = source.relid;
+		objs[i].query = source.query;
+	}
+	return objs;
+}
+
+static char *
+describe_object_source(const DmeshObjectSource *o)
+{
+	DmeshSource source = {o->relid, o->query};
+
+	return dmesh_source_describe(&source);
+}
+
 Datum
 dmesh_create_data_product(PG_FUNCTION_ARGS)
 {
 	char	   *domain_name = dmesh_text_arg(fcinfo, 0, "domain");
 	char	   *name = dmesh_text_arg(fcinfo, 1, "data product name");
-	char	   *source_text = dmesh_text_arg(fcinfo, 2, "source");
+	char	   *source_text = PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2));
 	char	   *description = PG_ARGISNULL(3) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(3));
 	ArrayType  *tags = PG_ARGISNULL(5) ? construct_empty_array(TEXTOID) : PG_GETARG_ARRAYTYPE_P(5);
+	Jsonb	   *sources = PG_NARGS() > 9 && !PG_ARGISNULL(9) ? PG_GETARG_JSONB_P(9) : NULL;
 	DmeshContract *contract = NULL;
 	Oid			caller = GetUserId();
 	Oid			owner;
 	char	   *tags_json;
 	char	   *display;
+	DmeshObjectSource *objs;
+	int			nobjs;
+	bool		several;
 	DmeshSource source;
 	DmeshSection section;
 	DmeshDomain domain;
@@ -130,13 +245,22 @@ dmesh_create_data_product(PG_FUNCTION_ARGS)
 	dmesh_leave(&section);
 
 	/*
-	 * Names in the source are resolved as the caller would resolve them, so
+	 * Names in the sources are resolved as the caller would resolve them, so
 	 * outside the privileged section.  The domain row stays locked.
 	 */
-	source = dmesh_resolve_source(source_text);
+	objs = resolve_sources(source_text, sources, contract, &nobjs, &several);
 
 	dmesh_enter_privileged(&section);
-	dmesh_check_source_readable(&source, owner, display);
+	for (int i = 0; i < nobjs; i++)
+	{
+		DmeshSource s = {objs[i].relid, objs[i].query};
+
+		dmesh_check_source_readable(&s, owner, display);
+		if (several)
+			dmesh_port_relation_name(name, objs[i].name, 0);	/* fits, or errors */
+	}
+	source.relid = objs[0].relid;
+	source.query = objs[0].query;
 
 	if (refresh != NULL && !materialize)
 		ereport(ERROR,
@@ -146,6 +270,11 @@ dmesh_create_data_product(PG_FUNCTION_ARGS)
 	if (materialize)
 	{
 		/* The query's rows in a table of the product: its source from now on. */
+		if (several)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("a data product with several objects cannot be materialized"),
+					 errhint("Materialize each object as a product of its own, or make its sources tables.")));
 		if (source.query == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -162,9 +291,9 @@ dmesh_create_data_product(PG_FUNCTION_ARGS)
 	dmesh_arg_text(&args, description);
 	dmesh_arg_oid(&args, REGROLEOID, owner);
 	dmesh_arg_datum(&args, TEXTARRAYOID, PointerGetDatum(tags), false);
-	dmesh_arg_text(&args, OidIsValid(source.relid) ? "relation" : "query");
-	dmesh_arg_oid(&args, REGCLASSOID, source.relid);
-	dmesh_arg_text(&args, source.query);
+	dmesh_arg_text(&args, several ? "objects" : OidIsValid(source.relid) ? "relation" : "query");
+	dmesh_arg_oid(&args, REGCLASSOID, several ? InvalidOid : source.relid);
+	dmesh_arg_text(&args, several ? NULL : source.query);
 	dmesh_arg_text(&args, materialized_query);
 	dmesh_spi_exec("INSERT INTO dmesh.data_product"
 				   " (domain_id, name, description, owner, tags, source_kind,"
@@ -172,6 +301,19 @@ dmesh_create_data_product(PG_FUNCTION_ARGS)
 				   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING product_id",
 				   &args, SPI_OK_INSERT_RETURNING);
 	product_id = dmesh_spi_int8(0, 1);
+	for (int i = 0; several && i < nobjs; i++)
+	{
+		dmesh_args_init(&args);
+		dmesh_arg_int8(&args, product_id);
+		dmesh_arg_text(&args, objs[i].name);
+		dmesh_arg_int4(&args, i);
+		dmesh_arg_text(&args, OidIsValid(objs[i].relid) ? "relation" : "query");
+		dmesh_arg_oid(&args, REGCLASSOID, objs[i].relid);
+		dmesh_arg_text(&args, objs[i].query);
+		dmesh_spi_exec("INSERT INTO dmesh.product_object"
+					   " (product_id, object, position, source_kind, source_relation, source_query)"
+					   " VALUES ($1, $2, $3, $4, $5, $6)", &args, SPI_OK_INSERT);
+	}
 	if (refresh != NULL)
 	{
 		dmesh_args_init(&args);
@@ -191,15 +333,31 @@ dmesh_create_data_product(PG_FUNCTION_ARGS)
 		contract->derived = true;
 	}
 	else
+	{
+		contract = dmesh_contract_hold(&created, contract);
 		dmesh_require_match(&created, contract, true, NULL);
+	}
 	dmesh_store_contract(&created, contract, caller);
 
 	dmesh_json_init(&details);
 	dmesh_json_str(&details, "contract_version", contract->version);
 	dmesh_json_bool(&details, "contract_derived", contract->derived);
 	dmesh_json_str(&details, "owner", dmesh_role_name(owner));
-	dmesh_json_str(&details, "source_kind", OidIsValid(source.relid) ? "relation" : "query");
-	dmesh_json_str(&details, "source", dmesh_source_describe(&source));
+	if (several)
+	{
+		DmeshJson	objects;
+
+		dmesh_json_init(&objects);
+		for (int i = 0; i < nobjs; i++)
+			dmesh_json_str(&objects, objs[i].name, describe_object_source(&objs[i]));
+		dmesh_json_str(&details, "source_kind", "objects");
+		dmesh_json_raw(&details, "sources", dmesh_json_finish(&objects));
+	}
+	else
+	{
+		dmesh_json_str(&details, "source_kind", OidIsValid(source.relid) ? "relation" : "query");
+		dmesh_json_str(&details, "source", dmesh_source_describe(&source));
+	}
 	if (materialize)
 		dmesh_json_bool(&details, "materialized", true);
 	dmesh_json_raw(&details, "tags", tags_json);
@@ -210,12 +368,50 @@ dmesh_create_data_product(PG_FUNCTION_ARGS)
 	PG_RETURN_INT64(product_id);
 }
 
+/*
+ * The product seen through the object product_relation names: required
+ * for a product with several objects; for a product with one, the name its
+ * contract of that major version gives the object.
+ */
+static DmeshProduct
+relation_object(const DmeshProduct *product, const char *object, const char *ref, int major)
+{
+	int			i;
+
+	if (!dmesh_product_has_objects(product))
+	{
+		DmeshContract *contract = dmesh_load_contract(product, NULL, major);
+
+		if (contract != NULL && contract->nobjects == 1 &&
+			dmesh_contract_find_object(contract, object) == 0)
+			return *product;
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("data product \"%s\" has no object \"%s\"", ref, object),
+				 contract != NULL && contract->nobjects == 1 ?
+				 errhint("Its one object is \"%s\"; leave object NULL.", contract->object_name) : 0));
+	}
+	if (object == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("data product \"%s\" has several objects: name one", ref),
+				 errhint("Its objects are listed in dmesh.product_object; call dmesh.product_relation('%s', major, object).",
+						 ref)));
+	i = dmesh_product_find_object(product, object);
+	if (i < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("data product \"%s\" has no object \"%s\"", ref, object)));
+	return dmesh_product_object(product, i);
+}
+
 Datum
 dmesh_product_relation(PG_FUNCTION_ARGS)
 {
 	char	   *ref = dmesh_text_arg(fcinfo, 0, "product");
 	bool		has_major = PG_NARGS() > 1 && !PG_ARGISNULL(1);
 	int			major = has_major ? PG_GETARG_INT32(1) : -1;
+	char	   *object = PG_NARGS() > 2 && !PG_ARGISNULL(2) ? text_to_cstring(PG_GETARG_TEXT_PP(2)) : NULL;
 	DmeshSection section;
 	DmeshProduct product;
 	Oid			relid;
@@ -232,6 +428,8 @@ dmesh_product_relation(PG_FUNCTION_ARGS)
 						   product.status)));
 	if (!has_major)
 		major = dmesh_version_major(product.version);
+	if (object != NULL || dmesh_product_has_objects(&product))
+		product = relation_object(&product, object, ref, major);
 	relid = dmesh_port_relid(&product, major);
 	if (!OidIsValid(relid) && has_major)
 		ereport(ERROR,

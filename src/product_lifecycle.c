@@ -78,20 +78,25 @@ dmesh_publish_data_product(PG_FUNCTION_ARGS)
 	bool		replaced;
 	Oid			relid;
 	char	   *display;
+	StringInfoData relations;
 
 	dmesh_begin_product_call(ref, caller, "publish", &section, &product);
 	dmesh_refuse_retired(&product, "publish");
 	display = dmesh_product_display(&product);
 
-	source.relid = product.source_relid;
-	source.query = product.source_query;
-	dmesh_check_source_readable(&source, product.owner, display);
+	for (int i = 0; i < product.nobjects; i++)
+	{
+		source.relid = product.objects[i].relid;
+		source.query = product.objects[i].query;
+		dmesh_check_source_readable(&source, product.owner, display);
+	}
 	contract = dmesh_load_contract(&product, NULL, -1);
 	dmesh_require_match(&product, contract, false,
 						"Change the source back, or set a contract version that matches it with dmesh.set_contract().");
 	dmesh_require_publish_policies(&product, caller);
 
-	relid = dmesh_publish_port(&product, contract, &replaced);
+	initStringInfo(&relations);
+	relid = dmesh_publish_ports(&product, contract, &replaced, &relations);
 
 	dmesh_args_init(&args);
 	dmesh_arg_int8(&args, product.id);
@@ -106,12 +111,19 @@ dmesh_publish_data_product(PG_FUNCTION_ARGS)
 	dmesh_json_str(&details, "previous_status", product.status);
 	dmesh_json_str(&details, "version", product.version);
 	dmesh_json_str(&details, "relation", dmesh_qualified_relname(relid));
+	if (dmesh_product_has_objects(&product))
+		dmesh_json_raw(&details, "relations", relations.data);
 	dmesh_json_bool(&details, "replaced", replaced);
 	dmesh_log_event(caller, status_is(&product, "draft") ? "publish" : "republish",
 					"data_product", display, product.domain.id, product.id,
 					dmesh_json_finish(&details));
 
-	warn_if_source_public(&product);
+	for (int i = 0; i < product.nobjects; i++)
+	{
+		DmeshProduct view = dmesh_product_object(&product, i);
+
+		warn_if_source_public(&view);
+	}
 
 	dmesh_end_call(&section);
 	PG_RETURN_OID(relid);
@@ -238,7 +250,7 @@ dmesh_retire_data_product(PG_FUNCTION_ARGS)
 							major, dmesh_product_display(&product)),
 					 errhint("Retire the whole product with dmesh.retire_data_product('%s').",
 							 dmesh_product_display(&product))));
-		if (!OidIsValid(dmesh_port_relid(&product, major)))
+		if (!list_member_int(dmesh_live_majors(&product), major))
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_OBJECT),
 					 errmsg("data product \"%s\" has no published relation for major version %d",

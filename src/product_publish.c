@@ -33,6 +33,8 @@
 #include "product.h"
 #include "gov.h"
 
+static uint64 live_ports(const DmeshProduct *product, int major, SPITupleTable **ports);
+
 static char *
 port_qualified_name(const DmeshProduct *product, const char *relname)
 {
@@ -95,21 +97,28 @@ set_column_comments(Oid viewid, const DmeshContract *contract)
 }
 
 /*
- * The comment of a published relation: product, version published, and a
- * note (deprecation) if any.
+ * The comment of the published relations of a major version (of every
+ * object, unless the product is seen through one): product, version
+ * published, and a note (deprecation) if any.
  */
 void
 dmesh_set_port_comment(const DmeshProduct *product, int major, const char *version,
 					   const char *note)
 {
-	Oid			relid = dmesh_port_relid(product, major);
+	SPITupleTable *ports;
+	uint64		n = live_ports(product, major, &ports);
 
-	if (!OidIsValid(relid))
-		return;
-	CreateComments(relid, RelationRelationId, 0,
-				   psprintf("Data product %s, version %s, published by dmesh.%s%s",
-							dmesh_product_display(product), version,
-							note ? " " : "", note ? note : ""));
+	for (uint64 i = 0; i < n; i++)
+	{
+		Oid			relid = dmesh_port_relation(product, SPI_getvalue(ports->vals[i],
+																	   ports->tupdesc, 1));
+
+		if (OidIsValid(relid))
+			CreateComments(relid, RelationRelationId, 0,
+						   psprintf("Data product %s, version %s, published by dmesh.%s%s",
+									dmesh_product_display(product), version,
+									note ? " " : "", note ? note : ""));
+	}
 }
 
 static void
@@ -132,7 +141,7 @@ Oid
 dmesh_publish_port(const DmeshProduct *product, const DmeshContract *contract,
 				   bool *replaced)
 {
-	char	   *relname = dmesh_port_relation_name(product->name, contract->major);
+	char	   *relname = dmesh_port_relation_name(product->name, product->object, contract->major);
 	char	   *qualified = port_qualified_name(product, relname);
 	char	   *body = dmesh_port_query(product, contract);
 	Oid			relid;
@@ -178,9 +187,10 @@ dmesh_publish_port(const DmeshProduct *product, const DmeshContract *contract,
 	dmesh_arg_int4(&args, contract->major);
 	dmesh_arg_text(&args, contract->version);
 	dmesh_arg_text(&args, relname);
-	dmesh_spi_exec("INSERT INTO dmesh.output_port (product_id, major, version, relation_name)"
-				   " VALUES ($1, $2, $3, $4)"
-				   " ON CONFLICT (product_id, major) DO UPDATE"
+	dmesh_arg_text(&args, product->object);
+	dmesh_spi_exec("INSERT INTO dmesh.output_port (product_id, major, version, relation_name, object)"
+				   " VALUES ($1, $2, $3, $4, $5)"
+				   " ON CONFLICT ON CONSTRAINT output_port_product_major_object_key DO UPDATE"
 				   " SET version = excluded.version, relation_name = excluded.relation_name,"
 				   "     status = 'active', updated_at = now(), retired_at = NULL",
 				   &args, SPI_OK_INSERT);
@@ -214,6 +224,83 @@ dmesh_publish_port(const DmeshProduct *product, const DmeshContract *contract,
 }
 
 /*
+ * Publish the relations of a contract version: one per object of the
+ * contract, each from the product's source for that object (a product with
+ * one source has one object).  Returns the first relation; the qualified
+ * names of all go to "relations" (a JSON array), if given.
+ */
+Oid
+dmesh_publish_ports(const DmeshProduct *product, const DmeshContract *contract, bool *replaced,
+					StringInfo relations)
+{
+	Oid			first = InvalidOid;
+
+	*replaced = false;
+	if (relations)
+		appendStringInfoChar(relations, '[');
+	for (int i = 0; i < Max(contract->nobjects, 1); i++)
+	{
+		DmeshProduct view;
+		DmeshContract *object;
+		bool		one_replaced;
+		Oid			relid;
+
+		CHECK_FOR_INTERRUPTS();
+		if (!dmesh_port_object(product, contract,
+							   dmesh_product_has_objects(product) ? contract->objects[i].name : NULL,
+							   &view, &object))
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("data product \"%s\" has no source for object \"%s\"",
+							dmesh_product_display(product),
+							contract->nobjects > 0 ? contract->objects[i].name : "?")));
+		relid = dmesh_publish_port(&view, object, &one_replaced);
+		*replaced |= one_replaced;
+		if (!OidIsValid(first))
+			first = relid;
+		if (relations)
+		{
+			if (i > 0)
+				appendStringInfoString(relations, ", ");
+			escape_json(relations, dmesh_qualified_relname(relid));
+		}
+	}
+	if (relations)
+		appendStringInfoChar(relations, ']');
+	return first;
+}
+
+/*
+ * The product and contract seen through the object a port publishes
+ * (object NULL: the one object of a single-source product).  False if the
+ * contract or the product lacks it (a port of an older major version whose
+ * object the active contract no longer has).
+ */
+bool
+dmesh_port_object(const DmeshProduct *product, const DmeshContract *contract, const char *object,
+				  DmeshProduct *pview, DmeshContract **cview)
+{
+	int			p;
+	int			c;
+
+	if (object == NULL)
+	{
+		if (dmesh_product_has_objects(product) || contract->nobjects != 1)
+			return false;
+		*pview = dmesh_product_object(product, 0);
+		*cview = dmesh_contract_object(contract, 0);
+		return true;
+	}
+	p = dmesh_product_find_object(product, object);
+	c = dmesh_contract_find_object(contract, object);
+	if (p < 0 || c < 0)
+		return false;
+	*pview = dmesh_product_object(product, p);
+	*cview = dmesh_contract_object(contract, c);
+	return true;
+}
+
+/*
  * The names of the product's live (not retired) relations, of one major
  * version (major >= 0) or all, by major version, in a tuple table that
  * survives later SPI calls.
@@ -227,16 +314,25 @@ live_ports(const DmeshProduct *product, int major, SPITupleTable **ports)
 	dmesh_args_init(&args);
 	dmesh_arg_int8(&args, product->id);
 	dmesh_arg_int4(&args, major);
-	n = dmesh_spi_exec("SELECT relation_name, major FROM dmesh.output_port"
+	if (product->object != NULL)
+		dmesh_arg_text(&args, product->object);
+	n = dmesh_spi_exec(product->object == NULL ?
+					   "SELECT relation_name, major, object FROM dmesh.output_port"
 					   " WHERE product_id = $1 AND status <> 'retired'"
-					   "   AND ($2 < 0 OR major = $2) ORDER BY major",
+					   "   AND ($2 < 0 OR major = $2)"
+					   " ORDER BY major, object" :
+					   "SELECT relation_name, major, object FROM dmesh.output_port"
+					   " WHERE product_id = $1 AND status <> 'retired'"
+					   "   AND ($2 < 0 OR major = $2) AND object = $3"
+					   " ORDER BY major, object",
 					   &args, SPI_OK_SELECT);
 	*ports = SPI_tuptable;
 	return n;
 }
 
 /*
- * The major versions with a live relation, in order, as an integer list.
+ * The major versions with a live relation (of any object, unless the
+ * product is seen through one), in order, as an integer list.
  */
 List *
 dmesh_live_majors(const DmeshProduct *product)
@@ -249,8 +345,9 @@ dmesh_live_majors(const DmeshProduct *product)
 	{
 		bool		isnull;
 
-		majors = lappend_int(majors, DatumGetInt32(SPI_getbinval(ports->vals[i],
-																 ports->tupdesc, 2, &isnull)));
+		majors = list_append_unique_int(majors,
+										DatumGetInt32(SPI_getbinval(ports->vals[i],
+																	ports->tupdesc, 2, &isnull)));
 	}
 	return majors;
 }
@@ -272,17 +369,20 @@ dmesh_rewrite_ports(const DmeshProduct *product)
 		int			major = DatumGetInt32(SPI_getbinval(ports->vals[i], ports->tupdesc, 2, &isnull));
 		DmeshContract *contract;
 
+		char	   *object = SPI_getvalue(ports->vals[i], ports->tupdesc, 3);
+		DmeshProduct view;
+
 		Oid			relid = dmesh_port_relation(product, relname);
 
 		if (!OidIsValid(relid))
 			continue;
 		contract = dmesh_load_contract(product, NULL, major);
-		if (contract == NULL)
+		if (contract == NULL || !dmesh_port_object(product, contract, object, &view, &contract))
 			continue;
 		dmesh_lock_relation(relid, AccessExclusiveLock);
 		dmesh_spi_utility(psprintf("CREATE OR REPLACE VIEW %s WITH (security_barrier) AS %s",
 								   port_qualified_name(product, relname),
-								   dmesh_port_query(product, contract)));
+								   dmesh_port_query(&view, contract)));
 	}
 }
 

@@ -238,6 +238,36 @@ dmesh_resolve_source(const char *source)
 }
 
 /*
+ * The source an object's physicalName names: a relation only (schema-
+ * qualified, or found on the caller's search_path).  Runs with the
+ * caller's user id and search_path.
+ */
+DmeshSource
+dmesh_resolve_physical_name(const char *object, const char *physical_name)
+{
+	DmeshSource result = {InvalidOid, NULL};
+	RangeVar   *rv = source_as_name(physical_name);
+	Oid			relid;
+
+	if (rv == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("object \"%s\": physicalName \"%s\" is not a relation name", object, physical_name),
+				 errhint("Name the object's source relation as schema.relation, or give it in sources => '{\"%s\": \"...\"}'.",
+						 object)));
+	relid = RangeVarGetRelid(rv, AccessShareLock, true);
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("object \"%s\": relation \"%s\" does not exist", object, physical_name),
+				 errdetail("A data product made from its contract reads each object from the relation its physicalName names."),
+				 errhint("Create it, qualify the name with its schema, or give the object's source in sources => '{\"%s\": \"...\"}'.",
+						 object)));
+	result.relid = resolve_relation(physical_name, rv);
+	return result;
+}
+
+/*
  * The product's owner must be able to read the source: published relations
  * read it with the owner's privileges.  Query sources are planned and
  * started (not run) as the owner, which checks every relation they touch.

@@ -65,7 +65,7 @@ CREATE TABLE @extschema@.data_product (
                         CHECK (version OPERATOR(pg_catalog.~) '^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$'),
     source_kind         text NOT NULL
                         CONSTRAINT data_product_source_kind_valid
-                        CHECK (source_kind OPERATOR(pg_catalog.=) ANY (ARRAY['relation', 'query'])),
+                        CHECK (source_kind OPERATOR(pg_catalog.=) ANY (ARRAY['relation', 'query', 'objects'])),
     source_relation     regclass,
     source_query        text,
     deprecation_reason  text,
@@ -84,7 +84,9 @@ CREATE TABLE @extschema@.data_product (
         (source_kind OPERATOR(pg_catalog.=) 'relation'
             AND source_relation IS NOT NULL AND source_query IS NULL)
         OR (source_kind OPERATOR(pg_catalog.=) 'query'
-            AND source_relation IS NULL AND source_query IS NOT NULL)),
+            AND source_relation IS NULL AND source_query IS NOT NULL)
+        OR (source_kind OPERATOR(pg_catalog.=) 'objects'
+            AND source_relation IS NULL AND source_query IS NULL)),
     CONSTRAINT data_product_deprecation_consistent CHECK (
         (status OPERATOR(pg_catalog.=) 'deprecated') OPERATOR(pg_catalog.=)
         (deprecation_reason IS NOT NULL AND deprecated_at IS NOT NULL)
@@ -108,7 +110,7 @@ COMMENT ON COLUMN @extschema@.data_product.status IS
 COMMENT ON COLUMN @extschema@.data_product.version IS
   'Version of the product''s active (highest) contract; its major number is part of the published relation''s name.';
 COMMENT ON COLUMN @extschema@.data_product.source_kind IS
-  'relation when the product exposes a table, view, materialized view or foreign table; query when it exposes a SELECT.';
+  'relation when the product exposes a table, view, materialized view or foreign table; query when it exposes a SELECT; objects when its contract has several objects, each with its own source (dmesh.product_object).';
 COMMENT ON COLUMN @extschema@.data_product.source_relation IS
   'The source relation (source_kind = relation).';
 COMMENT ON COLUMN @extschema@.data_product.source_query IS
@@ -137,25 +139,57 @@ CREATE TABLE @extschema@.output_port (
     created_at     timestamptz NOT NULL DEFAULT pg_catalog.now(),
     updated_at     timestamptz NOT NULL DEFAULT pg_catalog.now(),
     retired_at     timestamptz,
-    UNIQUE (product_id, major),
+    object         text,
     CONSTRAINT output_port_retirement_consistent CHECK (
-        (status OPERATOR(pg_catalog.=) 'retired') OPERATOR(pg_catalog.=) (retired_at IS NOT NULL))
+        (status OPERATOR(pg_catalog.=) 'retired') OPERATOR(pg_catalog.=) (retired_at IS NOT NULL)),
+    CONSTRAINT output_port_product_major_object_key UNIQUE NULLS NOT DISTINCT (product_id, major, object)
 );
 COMMENT ON TABLE @extschema@.output_port IS
-  'Output ports: each published relation of a data product, one per major version. The relation lives in the domain''s schema.';
+  'Output ports: each published relation of a data product, one per major version (and per object, for a product whose contract has several). The relation lives in the domain''s schema.';
 COMMENT ON COLUMN @extschema@.output_port.port_id IS 'Identifier of the output port.';
 COMMENT ON COLUMN @extschema@.output_port.product_id IS 'Data product the port belongs to.';
 COMMENT ON COLUMN @extschema@.output_port.major IS 'Major version served by the port.';
 COMMENT ON COLUMN @extschema@.output_port.version IS 'Full version last published through the port.';
 COMMENT ON COLUMN @extschema@.output_port.relation_name IS
-  'Name of the published view in the domain''s schema: <product>_v<major>.';
+  'Name of the published view in the domain''s schema: <product>_v<major>, or <product>_<object>_v<major> for a product with several objects.';
 COMMENT ON COLUMN @extschema@.output_port.status IS
   'active, deprecated (still queryable) or retired (relation dropped).';
 COMMENT ON COLUMN @extschema@.output_port.created_at IS 'When the port was first published.';
 COMMENT ON COLUMN @extschema@.output_port.updated_at IS 'When the port was last published or changed state.';
 COMMENT ON COLUMN @extschema@.output_port.retired_at IS 'When the port''s relation was dropped.';
+COMMENT ON COLUMN @extschema@.output_port.object IS
+  'The contract object the relation publishes, for a product whose contract has several; NULL for a product with one.';
 -- Published relations by name (lineage and impact look them up).
 CREATE INDEX output_port_relation_name_idx ON @extschema@.output_port (relation_name);
+
+CREATE TABLE @extschema@.product_object (
+    product_id       bigint NOT NULL REFERENCES @extschema@.data_product (product_id),
+    object           text NOT NULL,
+    position         integer NOT NULL,
+    source_kind      text NOT NULL
+                     CONSTRAINT product_object_source_kind_valid
+                     CHECK (source_kind OPERATOR(pg_catalog.=) ANY (ARRAY['relation', 'query'])),
+    source_relation  regclass,
+    source_query     text,
+    created_at       timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    PRIMARY KEY (product_id, object),
+    CONSTRAINT product_object_source_present CHECK (
+        (source_kind OPERATOR(pg_catalog.=) 'relation'
+            AND source_relation IS NOT NULL AND source_query IS NULL)
+        OR (source_kind OPERATOR(pg_catalog.=) 'query'
+            AND source_relation IS NULL AND source_query IS NOT NULL))
+);
+CREATE INDEX ON @extschema@.product_object (source_relation);
+COMMENT ON TABLE @extschema@.product_object IS
+  'The objects of a data product whose contract has several (source_kind objects): each object''s source, from which its own relation is published. A product with one object keeps its source in dmesh.data_product.';
+COMMENT ON COLUMN @extschema@.product_object.product_id IS 'The data product.';
+COMMENT ON COLUMN @extschema@.product_object.object IS 'Name of the object in the contract''s schema.';
+COMMENT ON COLUMN @extschema@.product_object.position IS 'Order of the objects, as first listed.';
+COMMENT ON COLUMN @extschema@.product_object.source_kind IS 'relation or query, as for a product''s source.';
+COMMENT ON COLUMN @extschema@.product_object.source_relation IS 'The object''s source relation (source_kind = relation).';
+COMMENT ON COLUMN @extschema@.product_object.source_query IS
+  'The object''s source query with every name schema-qualified (source_kind = query).';
+COMMENT ON COLUMN @extschema@.product_object.created_at IS 'When the object was added to the product.';
 
 CREATE TABLE @extschema@.access_grant (
     grant_id    bigserial PRIMARY KEY,
@@ -229,6 +263,7 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.data_product', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.data_product_product_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.output_port', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.output_port_port_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.product_object', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.access_grant', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.access_grant_grant_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.event_log', '');
@@ -244,6 +279,7 @@ REVOKE ALL ON ALL TABLES IN SCHEMA @extschema@ FROM PUBLIC;
 REVOKE ALL ON ALL SEQUENCES IN SCHEMA @extschema@ FROM PUBLIC;
 GRANT SELECT ON @extschema@.domain, @extschema@.data_product, @extschema@.output_port,
                 @extschema@.access_grant, @extschema@.event_log TO PUBLIC;
+GRANT SELECT ON @extschema@.product_object TO PUBLIC;
 
 CREATE FUNCTION @extschema@.manages(domain_id bigint, product_id bigint DEFAULT NULL)
 RETURNS boolean

@@ -27,6 +27,7 @@ CREATE TABLE @extschema@.contract (
     derived      boolean NOT NULL DEFAULT false,
     set_by       text NOT NULL,
     set_at       timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    held_schema  jsonb,
     UNIQUE (product_id, version)
 );
 CREATE INDEX ON @extschema@.contract (product_id, major, minor, patch);
@@ -41,6 +42,8 @@ COMMENT ON COLUMN @extschema@.contract.major IS 'Major number of the version; pa
 COMMENT ON COLUMN @extschema@.contract.minor IS 'Minor number of the version.';
 COMMENT ON COLUMN @extschema@.contract.patch IS 'Patch number of the version.';
 COMMENT ON COLUMN @extschema@.contract.status IS 'ODCS status of the contract (from the document), e.g. active.';
+COMMENT ON COLUMN @extschema@.contract.held_schema IS
+  'When the document leaves the schema to the source (no schema object, or objects without properties): the schema the product is held to, derived from its sources when the version was accepted (the document''s objects with their properties filled in). NULL when the document lists every property.';
 COMMENT ON COLUMN @extschema@.contract.derived IS
   'True when dmesh wrote the contract from the source because the product came without one. A derived contract stands in until the team sets one: the team''s first contract replaces it whatever its version, and contracts the team wrote are active before derived ones.';
 COMMENT ON COLUMN @extschema@.contract.set_by IS 'Role that set the contract.';

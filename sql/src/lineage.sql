@@ -538,19 +538,19 @@ BEGIN
       FROM (SELECT 'product' AS t, d.name || '.' || p.name AS n, 0 AS o
               FROM @extschema@.domain d
               JOIN @extschema@.data_product p ON p.domain_id = d.domain_id
-                                             AND p.name = substr(object, length(d.name) + 2)
-             WHERE d.name = split_part(object, '.', 1)
+                                             AND p.name = substr(lineage.object, length(d.name) + 2)
+             WHERE d.name = split_part(lineage.object, '.', 1)
             UNION ALL
             SELECT 'relation', format('%I.%I', d.schema_name, op.relation_name) COLLATE "default", 1
               FROM @extschema@.domain d
               JOIN @extschema@.data_product p ON p.domain_id = d.domain_id
-                                             AND p.name = substr(object, length(d.name) + 2)
+                                             AND p.name = substr(lineage.object, length(d.name) + 2)
               JOIN @extschema@.output_port op ON op.product_id = p.product_id
-             WHERE d.name = split_part(object, '.', 1)) AS s;
+             WHERE d.name = split_part(lineage.object, '.', 1)) AS s;
     -- A relation (any name PostgreSQL resolves), or a name only edges know.
-    IF start_names IS NULL AND to_regclass(object) IS NOT NULL THEN
+    IF start_names IS NULL AND to_regclass(lineage.object) IS NOT NULL THEN
         start_types := ARRAY['relation'];
-        start_names := ARRAY[@extschema@._relname(to_regclass(object))];
+        start_names := ARRAY[@extschema@._relname(to_regclass(lineage.object))];
     END IF;
     IF start_names IS NULL THEN
         SELECT ARRAY[g.t], ARRAY[g.n] INTO start_types, start_names
@@ -562,11 +562,11 @@ BEGIN
                 UNION ALL
                 SELECT 'relation', r.source FROM @extschema@.lineage_run r WHERE r.source = object
                 UNION ALL
-                SELECT 'relation', r.target FROM @extschema@.lineage_run r WHERE r.target = object) AS g(t, n)
+                SELECT 'relation', r.target FROM @extschema@.lineage_run r WHERE r.target = lineage.object) AS g(t, n)
          LIMIT 1;
     END IF;
     IF start_names IS NULL THEN
-        RAISE EXCEPTION 'no relation, data product or lineage node named %', quote_literal(object)
+        RAISE EXCEPTION 'no relation, data product or lineage node named %', quote_literal(lineage.object)
               USING ERRCODE = 'undefined_object',
                     HINT = 'Name a data product as domain.product, or a relation as schema.name.';
     END IF;

@@ -21,18 +21,19 @@ COMMENT ON FUNCTION @extschema@.create_domain(text, regrole, text) IS
 CREATE FUNCTION @extschema@.create_data_product(
     domain text,
     name text,
-    source text,
+    source text DEFAULT NULL,
     description text DEFAULT NULL,
     owner regrole DEFAULT NULL,
     tags text[] DEFAULT '{}',
     contract text DEFAULT NULL,
     refresh interval DEFAULT NULL,
-    materialize boolean DEFAULT false)
+    materialize boolean DEFAULT false,
+    sources jsonb DEFAULT NULL)
 RETURNS bigint
 AS 'MODULE_PATHNAME', 'dmesh_create_data_product'
 LANGUAGE C;
-COMMENT ON FUNCTION @extschema@.create_data_product(text, text, text, text, regrole, text[], text, interval, boolean) IS
-  'Create a draft data product in a domain from a relation name or a SELECT query, with its contract (YAML or JSON) or one derived from the source. With materialize, a query is materialized into a table of the product (refreshed by dmesh.refresh_product, and by the worker every refresh). Returns the product_id.';
+COMMENT ON FUNCTION @extschema@.create_data_product(text, text, text, text, regrole, text[], text, interval, boolean, jsonb) IS
+  'Create a draft data product in a domain from a relation name or a SELECT query, with its contract (YAML or JSON) or one derived from the source. Without a source, each object of the contract is read from the relation its physicalName names, or from sources (a jsonb object mapping object names to relations or queries); a contract with several objects publishes one relation per object. With materialize, a query is materialized into a table of the product (refreshed by dmesh.refresh_product, and by the worker every refresh). Returns the product_id.';
 
 CREATE FUNCTION @extschema@.publish_data_product(product text)
 RETURNS regclass
@@ -56,9 +57,9 @@ LANGUAGE C;
 COMMENT ON FUNCTION @extschema@.retire_data_product(text, integer, boolean) IS
   'Retire a data product (or only an older major version): its published relations are dropped, history kept. Objects of other roles that depend on them make it fail, naming them and their owners, unless cascade is true: then they are dropped with them, as DROP ... CASCADE by the views'' owner would (never another product''s relations), and listed in the event log. Final.';
 
-CREATE FUNCTION @extschema@.product_relation(product text, major integer DEFAULT NULL)
+CREATE FUNCTION @extschema@.product_relation(product text, major integer DEFAULT NULL, object text DEFAULT NULL)
 RETURNS regclass
 AS 'MODULE_PATHNAME', 'dmesh_product_relation'
 LANGUAGE C STABLE;
-COMMENT ON FUNCTION @extschema@.product_relation(text, integer) IS
-  'The relation consumers query for a published or deprecated data product: of the given major version, or of the current one.';
+COMMENT ON FUNCTION @extschema@.product_relation(text, integer, text) IS
+  'The relation consumers query for a published or deprecated data product: of the given major version, or of the current one; for a product with several objects, of the object named.';

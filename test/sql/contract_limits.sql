@@ -136,7 +136,12 @@ SELECT pg_temp.try($$ $1 || '{"slaProperties": [{"property": "Retention", "value
 SELECT pg_temp.try($$ $1 || '{"slaProperties": [{"property": "retention", "value": 3, "unit": "eons"}]}' $$);
 SELECT pg_temp.try($$ $1 || '{"slaProperties": [{"property": "retention", "value": 3, "unit": "y"},
     {"property": "errorRate", "value": 0}, {"property": "generalAvailability", "value": "2022-05-12"},
-    {"property": "latency", "value": 0.5, "unit": "h", "element": "elsewhere.col"}]}' $$);
+    {"property": "latency", "value": 0.5, "unit": "h", "element": "elsewhere.label"}]}' $$);
+-- Every SLA element names a property (the object part may be any name,
+-- as the standard's own examples write table names).
+SELECT pg_temp.try($$ $1 || '{"slaProperties": [
+    {"property": "latency", "value": 0.5, "unit": "h", "element": "items.col"}]}' $$);
+SELECT pg_temp.try($$ $1 || '{"slaDefaultElement": "items.nothing"}' $$);
 
 -- 6. A freshness SLA names a property: "column" or "object.column".
 SELECT pg_temp.try($$ jsonb_set($1, '{slaProperties,0,element}', '"updated_at"') $$);

@@ -152,8 +152,13 @@ DECLARE
                            '{version}', '"2.0.0"');
 BEGIN
     EXECUTE format('SELECT %s', edit) INTO doc USING doc;
-    PERFORM dmesh.set_contract('cp.orders', doc);
-    RETURN 'accepted';
+    BEGIN
+        PERFORM dmesh.set_contract('cp.orders', doc);
+        -- each case on its own: an accepted contract is rolled back too
+        RAISE EXCEPTION 'accepted' USING ERRCODE = 'DM001';
+    EXCEPTION WHEN SQLSTATE 'DM001' THEN
+        RETURN 'accepted';
+    END;
 EXCEPTION WHEN OTHERS THEN
     RETURN SQLSTATE || ': ' || SQLERRM;
 END
@@ -172,9 +177,13 @@ SELECT pg_temp.try_contract($$ jsonb_set($1, '{version}', '"02.0.0"') $$);
 SELECT pg_temp.try_contract($$ $1 - 'status' $$);
 SELECT pg_temp.try_contract($$ jsonb_set($1, '{description}', '"a string"') $$);
 SELECT pg_temp.try_contract($$ jsonb_set($1, '{tags}', '["a", 1]') $$);
+-- A contract that leaves its schema to the source is accepted (its schema
+-- is then derived from the source: see contract_held_schema).
 SELECT pg_temp.try_contract($$ $1 - 'schema' $$);
 SELECT pg_temp.try_contract($$ jsonb_set($1, '{schema}', '[]') $$);
+-- Two objects on a product made from one source: each object needs its own.
 SELECT pg_temp.try_contract($$ jsonb_insert($1, '{schema,1}', $1->'schema'->0) $$);
+SELECT pg_temp.try_contract($$ jsonb_insert($1, '{schema,1}', jsonb_set($1->'schema'->0, '{name}', '"other"')) $$);
 SELECT pg_temp.try_contract($$ jsonb_set($1, '{schema,0}', '"orders"') $$);
 SELECT pg_temp.try_contract($$ $1 #- '{schema,0,name}' $$);
 SELECT pg_temp.try_contract($$ jsonb_set($1, '{schema,0,properties,2,logicalType}', '"strng"') $$);

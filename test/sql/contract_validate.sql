@@ -72,7 +72,11 @@ SELECT dmesh.set_contract('cv.invoices', pg_temp.contract($$
       - {name: issued_on, logicalType: timestamp}$$));
 SELECT dmesh.set_contract('cv.invoices', pg_temp.contract($$
       - {name: invoice_id, logicalType: integer}$$, E'\n    physicalName: cv_src.bills'));
-SELECT dmesh.set_contract('cv.invoices', pg_temp.contract('      []'));
+-- An object without properties is held to its source's columns.
+SELECT dmesh.set_contract('cv.invoices', pg_temp.contract('      []', '', '1.9.0')) > 0 AS accepted;
+SELECT jsonb_array_length(held_schema->0->'properties') AS held_properties
+  FROM dmesh.contract WHERE version = '1.9.0'
+   AND product_id = (SELECT product_id FROM dmesh.data_product WHERE name = 'invoices');
 -- Compatible types: a domain over numeric is a number; arrays, jsonb.
 SELECT dmesh.set_contract('cv.invoices', pg_temp.contract($$
       - {name: total, logicalType: number, physicalType: cv_src.money_eur}
