@@ -68,6 +68,23 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.product_object', '');
 REVOKE ALL ON @extschema@.product_object FROM PUBLIC;
 GRANT SELECT ON @extschema@.product_object TO PUBLIC;
 
+-- Every product's sources: its one source, or one per object.
+CREATE VIEW @extschema@.product_sources AS
+SELECT p.product_id, NULL::text AS object, p.source_kind, p.source_relation, p.source_query
+  FROM @extschema@.data_product p
+ WHERE p.source_kind OPERATOR(pg_catalog.<>) 'objects'
+UNION ALL
+SELECT o.product_id, o.object, o.source_kind, o.source_relation, o.source_query
+  FROM @extschema@.product_object o;
+COMMENT ON VIEW @extschema@.product_sources IS
+  'Where each data product reads its rows: one row per product with one source (object NULL), one per object for a product with several (dmesh.product_object).';
+COMMENT ON COLUMN @extschema@.product_sources.product_id IS 'The data product.';
+COMMENT ON COLUMN @extschema@.product_sources.object IS 'The object, for a product with several; NULL otherwise.';
+COMMENT ON COLUMN @extschema@.product_sources.source_kind IS 'relation or query.';
+COMMENT ON COLUMN @extschema@.product_sources.source_relation IS 'The source relation (source_kind = relation).';
+COMMENT ON COLUMN @extschema@.product_sources.source_query IS 'The source query (source_kind = query).';
+GRANT SELECT ON @extschema@.product_sources TO PUBLIC;
+
 
 -- A contract that leaves its schema to the source: what the product is held to.
 ALTER TABLE @extschema@.contract ADD COLUMN held_schema jsonb;
@@ -126,8 +143,10 @@ CREATE POLICY lineage_run_visible ON @extschema@.lineage_run FOR SELECT
            OR EXISTS (SELECT FROM @extschema@.data_product p
                         JOIN @extschema@.domain d ON d.domain_id OPERATOR(pg_catalog.=) p.domain_id
                        WHERE @extschema@.manages(p.domain_id, p.product_id)
-                         AND (@extschema@._relname(p.source_relation) OPERATOR(pg_catalog.=) lineage_run.source
-                              OR @extschema@._relname(p.source_relation) OPERATOR(pg_catalog.=) lineage_run.target
+                         AND (EXISTS (SELECT FROM @extschema@.product_sources s
+                                       WHERE s.product_id OPERATOR(pg_catalog.=) p.product_id
+                                         AND @extschema@._relname(s.source_relation)
+                                             OPERATOR(pg_catalog.=) ANY (ARRAY[lineage_run.source, lineage_run.target]))
                               OR EXISTS (SELECT FROM @extschema@.output_port o
                                           WHERE o.product_id OPERATOR(pg_catalog.=) p.product_id
                                             AND pg_catalog.format('%I.%I', d.schema_name, o.relation_name)
@@ -555,10 +574,14 @@ BEGIN
     IF upstream THEN
         RETURN QUERY
         WITH prod AS (
-            SELECT d.name || '.' || p.name AS product, d.schema_name, p.product_id, p.source_kind,
-                   p.source_relation, p.created_at, p.updated_at, p.retired_at
+            SELECT d.name || '.' || p.name AS product, d.schema_name, p.product_id,
+                   p.created_at, p.updated_at, p.retired_at
               FROM @extschema@.data_product p
               JOIN @extschema@.domain d ON d.domain_id = p.domain_id
+        ), src AS (
+            -- the products' sources: one per product, or one per object
+            SELECT p.*, s.object, s.source_kind, s.source_relation
+              FROM prod p JOIN @extschema@.product_sources s ON s.product_id = p.product_id
         )
         -- recorded relation-level edges into the relations
         SELECT CASE WHEN e.source_rel IS NULL AND e.kind = 'foreign_table' THEN 'remote' ELSE 'relation' END,
@@ -573,10 +596,10 @@ BEGIN
          WHERE r.target = ANY (rels)
          GROUP BY r.source, r.target, r.kind
         UNION ALL
-        -- a product from its source relation ...
+        -- a product from its source relations ...
         SELECT 'relation', format('%I.%I', n.nspname, c.relname) COLLATE "default", 'product', p.product,
                'product_source', 'direct', p.created_at, p.updated_at, p.retired_at
-          FROM prod p
+          FROM src p
           JOIN pg_class c ON c.oid = p.source_relation
           JOIN pg_namespace n ON n.oid = c.relnamespace
          WHERE p.product = ANY (products) AND p.source_kind = 'relation'
@@ -584,8 +607,8 @@ BEGIN
         -- ... or, made from a query, from what its published relations read
         SELECT DISTINCT 'relation', e.source, 'product', p.product,
                'product_source', 'direct', p.created_at, p.updated_at, p.retired_at
-          FROM prod p
-          JOIN @extschema@.output_port o ON o.product_id = p.product_id
+          FROM src p
+          JOIN @extschema@.output_port o ON o.product_id = p.product_id AND o.object IS NOT DISTINCT FROM p.object
           JOIN @extschema@.lineage_edge e
             ON e.target = format('%I.%I', p.schema_name, o.relation_name) COLLATE "default"
            AND e.target_column IS NULL AND e.closed_at IS NULL
@@ -604,15 +627,20 @@ BEGIN
     ELSE
         RETURN QUERY
         WITH prod AS (
-            SELECT d.name || '.' || p.name AS product, d.schema_name, p.product_id, p.source_kind,
-                   p.source_relation, p.created_at, p.updated_at, p.retired_at
+            SELECT d.name || '.' || p.name AS product, d.schema_name, p.product_id,
+                   p.created_at, p.updated_at, p.retired_at
               FROM @extschema@.data_product p
               JOIN @extschema@.domain d ON d.domain_id = p.domain_id
+        ), src AS (
+            -- the products' sources: one per product, or one per object
+            SELECT p.*, s.object, s.source_kind, s.source_relation
+              FROM prod p JOIN @extschema@.product_sources s ON s.product_id = p.product_id
         ), ports AS (
             SELECT format('%I.%I', p.schema_name, o.relation_name) COLLATE "default" AS rel, p.product,
                    p.source_kind, p.created_at, p.updated_at, p.retired_at,
                    o.created_at AS port_created, o.updated_at AS port_updated, o.retired_at AS port_retired
-              FROM prod p JOIN @extschema@.output_port o ON o.product_id = p.product_id
+              FROM src p JOIN @extschema@.output_port o ON o.product_id = p.product_id
+                                                   AND o.object IS NOT DISTINCT FROM p.object
         )
         -- recorded relation-level edges out of the relations (and remote objects)
         SELECT CASE WHEN e.source_rel IS NULL AND e.kind = 'foreign_table' THEN 'remote' ELSE 'relation' END,
@@ -630,7 +658,7 @@ BEGIN
         SELECT 'relation', s.rel, 'product', s.product,
                'product_source', 'direct', s.created_at, s.updated_at, s.retired_at
           FROM (SELECT format('%I.%I', n.nspname, c.relname) COLLATE "default" AS rel, p.*
-                  FROM prod p
+                  FROM src p
                   JOIN pg_class c ON c.oid = p.source_relation
                   JOIN pg_namespace n ON n.oid = c.relnamespace
                  WHERE p.source_kind = 'relation') s
@@ -861,8 +889,9 @@ BEGIN
         -- published relations (made from a query) read one
         SELECT d.name || '.' || p.name AS name, min(r.n) + 1 AS n
           FROM relations r
-          JOIN @extschema@.data_product p ON p.source_relation = @extschema@._relid(r.rel)
-                                         AND p.source_kind = 'relation'
+          JOIN @extschema@.product_sources s ON s.source_relation = @extschema@._relid(r.rel)
+                                            AND s.source_kind = 'relation'
+          JOIN @extschema@.data_product p ON p.product_id = s.product_id
           JOIN @extschema@.domain d ON d.domain_id = p.domain_id
          GROUP BY 1
         UNION
@@ -870,7 +899,9 @@ BEGIN
           FROM relations r
           JOIN @extschema@.lineage_edge e ON e.source = r.rel AND e.target_column IS NULL AND e.closed_at IS NULL
           JOIN @extschema@.output_port o ON o.relation_name = (@extschema@._relparts(e.target))[2]::name
-          JOIN @extschema@.data_product p ON p.product_id = o.product_id AND p.source_kind = 'query'
+          JOIN @extschema@.product_sources s ON s.product_id = o.product_id AND s.object IS NOT DISTINCT FROM o.object
+                                            AND s.source_kind = 'query'
+          JOIN @extschema@.data_product p ON p.product_id = o.product_id
           JOIN @extschema@.domain d ON d.domain_id = p.domain_id
                                    AND d.schema_name = (@extschema@._relparts(e.target))[1]::name
          GROUP BY 1
@@ -921,10 +952,11 @@ SELECT CASE WHEN e.source_rel IS NULL AND e.kind OPERATOR(pg_catalog.=) 'foreign
        e.target_column, e.kind, e.dependency, e.subtype, e.first_seen, e.last_seen, e.closed_at
   FROM @extschema@.lineage_edge e
 UNION ALL
-SELECT 'relation', @extschema@._relname(p.source_relation), NULL, 'product', d.name OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) p.name,
+SELECT 'relation', @extschema@._relname(s.source_relation), NULL, 'product', d.name OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) p.name,
        NULL, 'product_source', 'direct', NULL, p.created_at, p.updated_at, p.retired_at
   FROM @extschema@.data_product p JOIN @extschema@.domain d USING (domain_id)
- WHERE p.source_kind OPERATOR(pg_catalog.=) 'relation' AND p.source_relation IS NOT NULL
+  JOIN @extschema@.product_sources s ON s.product_id OPERATOR(pg_catalog.=) p.product_id
+ WHERE s.source_kind OPERATOR(pg_catalog.=) 'relation' AND s.source_relation IS NOT NULL
 UNION ALL
 -- a product made from a query reads what its published relations read
 SELECT DISTINCT 'relation', COALESCE(@extschema@._relname(e.source_rel), e.source), NULL::text, 'product',
@@ -933,10 +965,12 @@ SELECT DISTINCT 'relation', COALESCE(@extschema@._relname(e.source_rel), e.sourc
   FROM @extschema@.data_product p
   JOIN @extschema@.domain d ON d.domain_id OPERATOR(pg_catalog.=) p.domain_id
   JOIN @extschema@.output_port o ON o.product_id OPERATOR(pg_catalog.=) p.product_id
+  JOIN @extschema@.product_sources s ON s.product_id OPERATOR(pg_catalog.=) p.product_id
+                                     AND s.object IS NOT DISTINCT FROM o.object
   JOIN @extschema@.lineage_edge e
     ON e.target OPERATOR(pg_catalog.=) pg_catalog.format('%I.%I', d.schema_name, o.relation_name) COLLATE "default"
    AND e.closed_at IS NULL AND e.source_column IS NULL AND e.target_column IS NULL
- WHERE p.source_kind OPERATOR(pg_catalog.=) 'query'
+ WHERE s.source_kind OPERATOR(pg_catalog.=) 'query'
 UNION ALL
 SELECT 'product', d.name OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) p.name, NULL,
        'relation', pg_catalog.format('%I.%I', d.schema_name, o.relation_name) COLLATE "default",
@@ -1078,3 +1112,155 @@ LANGUAGE C STABLE;
 COMMENT ON FUNCTION @extschema@.product_relation(text, integer, text) IS
   'The relation consumers query for a published or deprecated data product: of the given major version, or of the current one; for a product with several objects, of the object named.';
 
+
+-- OpenLineage: quality assertions of every source of a product.
+CREATE OR REPLACE FUNCTION @extschema@.openlineage_events(since timestamptz DEFAULT '-infinity')
+RETURNS SETOF jsonb
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+WITH ns AS (
+    SELECT 'postgres://' || coalesce(host(inet_server_addr()), 'localhost') || ':'
+           || current_setting('port') AS namespace,
+           current_database() AS db,
+           'urn:dmesh:' || (SELECT extversion FROM pg_extension WHERE extname = 'dmesh') AS producer
+), rel AS (
+    -- every relation that is an end of an open edge or of a runtime run
+    SELECT c.oid, n.nspname, c.relname, c.relowner
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE c.oid IN (SELECT source_rel FROM @extschema@.lineage_edge WHERE closed_at IS NULL
+                     UNION SELECT target_rel FROM @extschema@.lineage_edge WHERE closed_at IS NULL)
+), dataset AS (
+    -- a relation as an OpenLineage dataset, by oid and by its quoted name
+    SELECT r.oid, @extschema@._relname(r.oid) AS qname,
+           ns.namespace, ns.db || '.' || r.nspname || '.' || r.relname AS name, r.relowner
+      FROM rel r, ns
+), quality AS (
+    -- latest quality results of the product whose source or published relation a dataset is
+    SELECT ds.oid,
+           jsonb_build_object(
+               '_producer', (SELECT producer FROM ns),
+               '_schemaURL', 'https://openlineage.io/spec/facets/1-0-1/DataQualityAssertionsDatasetFacet.json#/$defs/DataQualityAssertionsDatasetFacet',
+               'assertions', jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
+                   'assertion', qr.rule, 'success', qr.passed, 'column', qr.property)) ORDER BY qr.position)) AS facet
+      FROM dataset ds
+      JOIN @extschema@.data_product p ON p.status <> 'retired'
+      JOIN @extschema@.domain d ON d.domain_id = p.domain_id
+      JOIN LATERAL (SELECT q.run_id FROM @extschema@.quality_run q
+                     WHERE q.product_id = p.product_id ORDER BY q.run_id DESC LIMIT 1) lr ON true
+      JOIN @extschema@.quality_result qr ON qr.run_id = lr.run_id
+     WHERE EXISTS (SELECT FROM @extschema@.product_sources s
+                    WHERE s.product_id = p.product_id AND s.source_relation = ds.oid)
+        OR EXISTS (SELECT FROM @extschema@.output_port o
+                    WHERE o.product_id = p.product_id AND o.status <> 'retired'
+                      AND to_regclass(format('%I.%I', d.schema_name, o.relation_name)) = ds.oid)
+     GROUP BY ds.oid
+), input_ds AS (
+    -- an input: a relation (with its quality assertions) or a remote object
+    SELECT e.target_rel, e.source_rel, e.source,
+           CASE WHEN ds.oid IS NOT NULL
+                THEN jsonb_strip_nulls(jsonb_build_object(
+                         'namespace', ds.namespace, 'name', ds.name,
+                         'inputFacets', CASE WHEN q.facet IS NOT NULL
+                                             THEN jsonb_build_object('dataQualityAssertions', q.facet) END))
+                ELSE jsonb_build_object('namespace', 'postgres://' || split_part(e.source, '/', 1),
+                                        'name', substr(e.source, strpos(e.source, '/') + 1))
+           END AS input
+      FROM (SELECT DISTINCT target_rel, source_rel, source FROM @extschema@.lineage_edge
+             WHERE closed_at IS NULL AND source_column IS NULL AND target_column IS NULL) e
+      LEFT JOIN dataset ds ON ds.oid = e.source_rel
+      LEFT JOIN quality q ON q.oid = e.source_rel
+), column_lineage AS (
+    SELECT e.target_rel,
+           jsonb_object_agg(e.target_column, e.inputs) AS fields
+      FROM (SELECT ce.target_rel, ce.target_column,
+                   jsonb_build_object('inputFields', jsonb_agg(jsonb_build_object(
+                       'namespace', coalesce(ds.namespace, 'postgres://' || split_part(ce.source, '/', 1)),
+                       'name', coalesce(ds.name, substr(ce.source, strpos(ce.source, '/') + 1)),
+                       'field', ce.source_column,
+                       'transformations', jsonb_build_array(jsonb_build_object(
+                           'type', upper(ce.dependency), 'subtype', ce.subtype)))
+                       ORDER BY ce.source, ce.source_column, ce.dependency, ce.subtype)) AS inputs
+              FROM @extschema@.lineage_edge ce
+              LEFT JOIN dataset ds ON ds.oid = ce.source_rel
+             WHERE ce.closed_at IS NULL AND ce.target_column IS NOT NULL AND ce.source_column IS NOT NULL
+             GROUP BY ce.target_rel, ce.target_column) e
+     GROUP BY e.target_rel
+), design AS (
+    -- one event per derived relation, for its current definition
+    SELECT max(e.last_seen) AS event_time, e.target_rel, min(e.kind) AS kind
+      FROM @extschema@.lineage_edge e WHERE e.closed_at IS NULL
+     GROUP BY e.target_rel
+)
+SELECT jsonb_build_object(
+           'eventType', 'COMPLETE',
+           'eventTime', to_char(d.event_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+           'producer', ns.producer,
+           'schemaURL', 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent',
+           'run', jsonb_build_object('runId', md5('dmesh design ' || t.name || ' ' || d.event_time::text)::uuid),
+           'job', jsonb_build_object('namespace', ns.namespace, 'name', ns.db || '.' || d.kind || '.' || t.qname),
+           'inputs', coalesce((SELECT jsonb_agg(i.input ORDER BY i.source) FROM input_ds i
+                                WHERE i.target_rel = d.target_rel), '[]'),
+           'outputs', jsonb_build_array(jsonb_build_object(
+               'namespace', t.namespace, 'name', t.name,
+               'facets', jsonb_strip_nulls(jsonb_build_object(
+                   'schema', jsonb_build_object(
+                       '_producer', ns.producer,
+                       '_schemaURL', 'https://openlineage.io/spec/facets/1-1-1/SchemaDatasetFacet.json#/$defs/SchemaDatasetFacet',
+                       'fields', (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                                      'name', a.attname, 'type', format_type(a.atttypid, a.atttypmod))
+                                      ORDER BY a.attnum), '[]')
+                                    FROM pg_attribute a
+                                   WHERE a.attrelid = t.oid AND a.attnum > 0 AND NOT a.attisdropped)),
+                   'columnLineage', CASE WHEN cl.fields IS NOT NULL THEN jsonb_build_object(
+                       '_producer', ns.producer,
+                       '_schemaURL', 'https://openlineage.io/spec/facets/1-2-0/ColumnLineageDatasetFacet.json#/$defs/ColumnLineageDatasetFacet',
+                       'fields', cl.fields) END,
+                   'ownership', jsonb_build_object(
+                       '_producer', ns.producer,
+                       '_schemaURL', 'https://openlineage.io/spec/facets/1-0-1/OwnershipDatasetFacet.json#/$defs/OwnershipDatasetFacet',
+                       'owners', jsonb_build_array(jsonb_build_object(
+                           'name', 'role:' || coalesce(
+                               (SELECT p.owner::text FROM @extschema@.data_product p
+                                  JOIN @extschema@.domain dm ON dm.domain_id = p.domain_id
+                                  JOIN @extschema@.output_port o ON o.product_id = p.product_id
+                                 WHERE to_regclass(format('%I.%I', dm.schema_name, o.relation_name)) = t.oid
+                                 LIMIT 1),
+                               pg_get_userbyid(t.relowner)),
+                           'type', 'OWNER'))))))))
+  FROM design d
+  JOIN dataset t ON t.oid = d.target_rel
+  LEFT JOIN column_lineage cl ON cl.target_rel = d.target_rel
+  CROSS JOIN ns
+ WHERE d.event_time >= since
+UNION ALL
+-- one event per runtime run: statements of one kind by one role writing one relation
+SELECT jsonb_build_object(
+           'eventType', 'COMPLETE',
+           'eventTime', to_char(r.event_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+           'producer', ns.producer,
+           'schemaURL', 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent',
+           'run', jsonb_build_object(
+               'runId', md5('dmesh run ' || r.target || ' ' || r.role || ' ' || r.kind || ' '
+                            || r.event_time::text)::uuid,
+               'facets', jsonb_build_object('dmesh_statements', jsonb_build_object(
+                   '_producer', ns.producer,
+                   '_schemaURL', ns.producer || ':facets:statements',
+                   'role', r.role, 'kind', r.kind, 'statements', r.statements, 'rows', r.rows,
+                   'firstSeen', r.first_seen))),
+           'job', jsonb_build_object('namespace', ns.namespace,
+                                     'name', ns.db || '.' || r.kind || '.' || r.target || '.' || r.role),
+           'inputs', r.inputs,
+           'outputs', jsonb_build_array(jsonb_build_object('namespace', ns.namespace,
+                                                           'name', ns.db || '.' || r.target_name)))
+  FROM (SELECT lr.target, @extschema@._dataset_name(lr.target) AS target_name, lr.role, lr.kind,
+               max(lr.last_seen) AS event_time, min(lr.first_seen) AS first_seen,
+               sum(lr.statements) AS statements, sum(lr.rows) AS rows,
+               jsonb_agg(jsonb_build_object('namespace', (SELECT namespace FROM ns),
+                                            'name', (SELECT db FROM ns) || '.' || @extschema@._dataset_name(lr.source))
+                         ORDER BY lr.source) AS inputs
+          FROM @extschema@.lineage_run lr
+         GROUP BY lr.target, lr.role, lr.kind) r
+  CROSS JOIN ns
+ WHERE r.event_time >= since
+$$;

@@ -64,6 +64,8 @@ PG_FUNCTION_INFO_V1(dmesh_column_gate);
 	"  JOIN dmesh.domain d ON d.domain_id = p.domain_id" \
 	" WHERE p.status IN ('published', 'deprecated')" \
 	"   AND (p.source_relation IN (SELECT objid FROM changed)" \
+	"        OR p.product_id IN (SELECT o.product_id FROM dmesh.product_object o" \
+	"                             WHERE o.source_relation IN (SELECT objid FROM changed))" \
 	"        OR EXISTS (SELECT 1 FROM pg_class r" \
 	"                     JOIN pg_namespace n ON n.oid = r.relnamespace" \
 	"                    WHERE n.nspname = d.schema_name" \
@@ -78,6 +80,12 @@ PG_FUNCTION_INFO_V1(dmesh_column_gate);
 	"   WHERE classid = 'pg_class'::regclass AND objsubid = 0)" \
 	"SELECT d.name, p.name, x.object_identity, 'the source'" \
 	"  FROM dropped x JOIN dmesh.data_product p ON p.source_relation = x.objid" \
+	"  JOIN dmesh.domain d ON d.domain_id = p.domain_id" \
+	" WHERE p.status IN ('published', 'deprecated')" \
+	"UNION ALL " \
+	"SELECT d.name, p.name, x.object_identity, 'the source of object ' || quote_ident(o.object)" \
+	"  FROM dropped x JOIN dmesh.product_object o ON o.source_relation = x.objid" \
+	"  JOIN dmesh.data_product p ON p.product_id = o.product_id" \
 	"  JOIN dmesh.domain d ON d.domain_id = p.domain_id" \
 	" WHERE p.status IN ('published', 'deprecated')" \
 	"UNION ALL " \
@@ -127,9 +135,10 @@ gate_query(SPIPlanPtr *slot, const char *sql, int nargs, Oid *argtypes, Datum *v
 }
 
 /*
- * Is this relation watched by the gate: in a domain's schema (dmesh_*), or
- * the source of a published or deprecated product?  Answered from the
- * system caches and an index scan of dmesh.data_product, without SPI.
+ * Is this relation watched by the gate: in a domain's schema (dmesh_*), the
+ * source of a published or deprecated product, or the source of an object
+ * of a product with several?  Answered from the system caches and index
+ * scans of dmesh.data_product and dmesh.product_object, without SPI.
  */
 static bool
 relation_watched(Oid relid)
@@ -165,6 +174,9 @@ relation_watched(Oid relid)
 	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
+	if (!watched)
+		watched = dmesh_catalog_has_oid("product_object", "product_object_source_relation_idx",
+										"source_relation", relid);
 	return watched;
 }
 
@@ -279,21 +291,24 @@ gate_product(Oid caller, const char *domain, const char *name, const char *comma
 	findings = dmesh_check_source(&product, active);
 
 	/* Each live published relation against the contract of its major. */
-	foreach(lc, dmesh_live_majors(&product))
+	foreach(lc, dmesh_live_port_list(&product))
 	{
-		int			major = lfirst_int(lc);
-		Oid			viewid = dmesh_port_relid(&product, major);
-		DmeshContract *contract = dmesh_load_contract(&product, NULL, major);
+		DmeshPort  *port = lfirst(lc);
+		DmeshContract *contract = dmesh_load_contract(&product, NULL, port->major);
+		DmeshProduct view;
+		DmeshContract *object;
 
-		if (OidIsValid(viewid))
-			findings = list_concat(findings, dmesh_check_port(&product, contract, viewid));
+		if (contract == NULL || !dmesh_port_object(&product, contract, port->object, &view, &object))
+			continue;
+		if (OidIsValid(port->relid))
+			findings = list_concat(findings, dmesh_check_port(&view, object, port->relid));
 		else
 		{
 			DmeshFinding *f = palloc(sizeof(DmeshFinding));
 
-			f->object = contract->object_name;
+			f->object = object->object_name;
 			f->property = NULL;
-			f->problem = psprintf("the published relation of major version %d is gone", major);
+			f->problem = psprintf("the published relation of major version %d is gone", port->major);
 			findings = lappend(findings, f);
 		}
 	}
@@ -444,7 +459,7 @@ column_changes(Node *parsetree)
  * publish a source column, as "version (property)" text, or NULL.
  */
 static char *
-publishing_contracts(const DmeshProduct *product, const char *column)
+publishing_contracts(const DmeshProduct *product, Oid relid, const char *column)
 {
 	StringInfoData buf;
 	List	   *majors = dmesh_live_majors(product);
@@ -460,11 +475,27 @@ publishing_contracts(const DmeshProduct *product, const char *column)
 
 		if (contract == NULL)
 			continue;
-		for (int j = 0; j < contract->nprops; j++)
-			if (strcmp(contract->props[j].column, column) == 0)
-				appendStringInfo(&buf, "%sContract version %s publishes column \"%s\" as property \"%s\".",
-								 buf.len > 0 ? "\n" : "", contract->version, column,
-								 contract->props[j].name);
+		for (int o = 0; o < contract->nobjects; o++)
+		{
+			const DmeshObject *object = &contract->objects[o];
+
+			/* of a product with several objects, only the object read from relid */
+			if (dmesh_product_has_objects(product))
+			{
+				int			p = dmesh_product_find_object(product, object->name);
+
+				if (p < 0 || product->objects[p].relid != relid)
+					continue;
+			}
+			for (int j = 0; j < object->nprops; j++)
+				if (strcmp(object->props[j].column, column) == 0)
+					appendStringInfo(&buf, "%sContract version %s publishes column \"%s\" as property \"%s\"%s%s%s.",
+									 buf.len > 0 ? "\n" : "", contract->version, column,
+									 object->props[j].name,
+									 dmesh_product_has_objects(product) ? " of object \"" : "",
+									 dmesh_product_has_objects(product) ? object->name : "",
+									 dmesh_product_has_objects(product) ? "\"" : "");
+		}
 	}
 	return buf.len > 0 ? buf.data : NULL;
 }
@@ -503,7 +534,10 @@ dmesh_column_gate(PG_FUNCTION_ARGS)
 		n = gate_query(&column_plan,
 					   "SELECT d.name, p.name FROM dmesh.data_product p"
 					   "  JOIN dmesh.domain d ON d.domain_id = p.domain_id"
-					   " WHERE p.source_relation = $1 AND p.contract_gate = 'enforce'"
+					   " WHERE (p.source_relation = $1"
+					   "        OR p.product_id IN (SELECT o.product_id FROM dmesh.product_object o"
+					   "                             WHERE o.source_relation = $1))"
+					   "   AND p.contract_gate = 'enforce'"
 					   "   AND p.status IN ('published', 'deprecated') ORDER BY 1, 2",
 					   1, &argtype, &arg);
 		if (n == 0)
@@ -520,7 +554,7 @@ dmesh_column_gate(PG_FUNCTION_ARGS)
 			ref.product = SPI_getvalue(products->vals[i], products->tupdesc, 2);
 			if (!dmesh_load_product(&ref, DMESH_NO_LOCK, &product))
 				continue;
-			detail = publishing_contracts(&product, c->column);
+			detail = publishing_contracts(&product, c->relid, c->column);
 			if (detail != NULL)
 				ereport(ERROR,
 						(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),

@@ -51,7 +51,11 @@ PG_FUNCTION_INFO_V1(dmesh_audit_drop);
 	"    (role_name, session_role, action, object_type, object_identity, domain_id, product_id, details)" \
 	"SELECT $1, session_user, 'ddl', 'data_product', d.name || '.' || p.name, p.domain_id, p.product_id," \
 	"       jsonb_build_object('command_tag', $2::text, 'relation', dmesh._relname($4)," \
-	"                          'relation_is', CASE WHEN p.source_relation = $4 THEN 'source'" \
+	"                          'relation_is', CASE WHEN p.source_relation = $4" \
+	"                                                OR EXISTS (SELECT FROM dmesh.product_object po" \
+	"                                                            WHERE po.product_id = p.product_id" \
+	"                                                              AND po.source_relation = $4)" \
+	"                                              THEN 'source'" \
 	"                                              ELSE 'published relation' END," \
 	"                          'objects', (SELECT coalesce(jsonb_agg(jsonb_build_object(" \
 	"                                                'object_type', c.object_type," \
@@ -61,6 +65,8 @@ PG_FUNCTION_INFO_V1(dmesh_audit_drop);
 	"  FROM dmesh.data_product p JOIN dmesh.domain d ON d.domain_id = p.domain_id" \
 	" WHERE p.status <> 'retired'" \
 	"   AND (p.source_relation = $4" \
+	"        OR EXISTS (SELECT FROM dmesh.product_object po" \
+	"                    WHERE po.product_id = p.product_id AND po.source_relation = $4)" \
 	"        OR EXISTS (SELECT FROM dmesh.output_port o" \
 	"                    WHERE o.product_id = p.product_id AND o.status <> 'retired'" \
 	"                      AND to_regclass(format('%I.%I', d.schema_name, o.relation_name)) = $4))"
@@ -74,6 +80,8 @@ PG_FUNCTION_INFO_V1(dmesh_audit_drop);
 	"                          'relation_is', 'source', 'dropped', true, 'statement', left($3::text, 2000))" \
 	"  FROM pg_event_trigger_dropped_objects() x" \
 	"  JOIN dmesh.data_product p ON p.source_relation = x.objid" \
+	"       OR p.product_id IN (SELECT po.product_id FROM dmesh.product_object po" \
+	"                            WHERE po.source_relation = x.objid)" \
 	"  JOIN dmesh.domain d ON d.domain_id = p.domain_id" \
 	" WHERE x.classid = 'pg_class'::regclass AND x.objsubid = 0 AND p.status <> 'retired'"
 
@@ -88,6 +96,8 @@ is_product_relation(Oid relid)
 	return OidIsValid(relid) &&
 		(dmesh_in_domain_schema(relid) ||
 		 dmesh_catalog_has_oid("data_product", "data_product_source_relation_idx",
+							   "source_relation", relid) ||
+		 dmesh_catalog_has_oid("product_object", "product_object_source_relation_idx",
 							   "source_relation", relid));
 }
 
@@ -251,6 +261,8 @@ dmesh_audit_ddl(PG_FUNCTION_ARGS)
 #define DROPPED_SOURCE \
 	"SELECT FROM pg_event_trigger_dropped_objects() x" \
 	"  JOIN dmesh.data_product p ON p.source_relation = x.objid" \
+	"       OR p.product_id IN (SELECT po.product_id FROM dmesh.product_object po" \
+	"                            WHERE po.source_relation = x.objid)" \
 	" WHERE x.classid = 'pg_class'::regclass AND x.objsubid = 0 AND p.status <> 'retired'" \
 	" LIMIT 1"
 

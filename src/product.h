@@ -35,6 +35,17 @@ extern char *dmesh_check_no_dependents(const DmeshProduct *product, Oid relid,
 extern void dmesh_apply_grant(const DmeshProduct *product, Oid consumer, bool grant);
 extern void dmesh_rewrite_ports(const DmeshProduct *product);
 extern List *dmesh_live_majors(const DmeshProduct *product);
+
+/* A live published relation of a product. */
+typedef struct DmeshPort
+{
+	int			major;
+	char	   *object;			/* NULL for a product with one source */
+	char	   *relname;
+	Oid			relid;			/* InvalidOid if the relation is gone */
+} DmeshPort;
+
+extern List *dmesh_live_port_list(const DmeshProduct *product);
 extern bool dmesh_port_object(const DmeshProduct *product, const DmeshContract *contract,
 							  const char *object, DmeshProduct *pview, DmeshContract **cview);
 

@@ -257,7 +257,7 @@ dmesh_create_data_product(PG_FUNCTION_ARGS)
 
 		dmesh_check_source_readable(&s, owner, display);
 		if (several)
-			dmesh_port_relation_name(name, objs[i].name, 0);	/* fits, or errors */
+			dmesh_port_relation_name(name, objs[i].name, contract->major);	/* fits, or errors */
 	}
 	source.relid = objs[0].relid;
 	source.query = objs[0].query;

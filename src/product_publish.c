@@ -331,6 +331,32 @@ live_ports(const DmeshProduct *product, int major, SPITupleTable **ports)
 }
 
 /*
+ * The product's live relations (of every object, unless the product is
+ * seen through one), by major version: a list of DmeshPort.  relid is
+ * InvalidOid for a relation that is gone.
+ */
+List *
+dmesh_live_port_list(const DmeshProduct *product)
+{
+	SPITupleTable *ports;
+	uint64		n = live_ports(product, -1, &ports);
+	List	   *result = NIL;
+
+	for (uint64 i = 0; i < n; i++)
+	{
+		DmeshPort  *port = palloc(sizeof(DmeshPort));
+		bool		isnull;
+
+		port->relname = SPI_getvalue(ports->vals[i], ports->tupdesc, 1);
+		port->major = DatumGetInt32(SPI_getbinval(ports->vals[i], ports->tupdesc, 2, &isnull));
+		port->object = SPI_getvalue(ports->vals[i], ports->tupdesc, 3);
+		port->relid = dmesh_port_relation(product, port->relname);
+		result = lappend(result, port);
+	}
+	return result;
+}
+
+/*
  * The major versions with a live relation (of any object, unless the
  * product is seen through one), in order, as an integer list.
  */

@@ -130,6 +130,8 @@ product_relation(Oid relid)
 	return OidIsValid(relid) &&
 		(dmesh_in_domain_schema(relid) ||
 		 dmesh_catalog_has_oid("data_product", "data_product_source_relation_idx",
+							   "source_relation", relid) ||
+		 dmesh_catalog_has_oid("product_object", "product_object_source_relation_idx",
 							   "source_relation", relid));
 }
 

@@ -191,6 +191,22 @@ COMMENT ON COLUMN @extschema@.product_object.source_query IS
   'The object''s source query with every name schema-qualified (source_kind = query).';
 COMMENT ON COLUMN @extschema@.product_object.created_at IS 'When the object was added to the product.';
 
+-- Every product's sources: its one source, or one per object.
+CREATE VIEW @extschema@.product_sources AS
+SELECT p.product_id, NULL::text AS object, p.source_kind, p.source_relation, p.source_query
+  FROM @extschema@.data_product p
+ WHERE p.source_kind OPERATOR(pg_catalog.<>) 'objects'
+UNION ALL
+SELECT o.product_id, o.object, o.source_kind, o.source_relation, o.source_query
+  FROM @extschema@.product_object o;
+COMMENT ON VIEW @extschema@.product_sources IS
+  'Where each data product reads its rows: one row per product with one source (object NULL), one per object for a product with several (dmesh.product_object).';
+COMMENT ON COLUMN @extschema@.product_sources.product_id IS 'The data product.';
+COMMENT ON COLUMN @extschema@.product_sources.object IS 'The object, for a product with several; NULL otherwise.';
+COMMENT ON COLUMN @extschema@.product_sources.source_kind IS 'relation or query.';
+COMMENT ON COLUMN @extschema@.product_sources.source_relation IS 'The source relation (source_kind = relation).';
+COMMENT ON COLUMN @extschema@.product_sources.source_query IS 'The source query (source_kind = query).';
+
 CREATE TABLE @extschema@.access_grant (
     grant_id    bigserial PRIMARY KEY,
     product_id  bigint NOT NULL REFERENCES @extschema@.data_product (product_id),
@@ -279,7 +295,7 @@ REVOKE ALL ON ALL TABLES IN SCHEMA @extschema@ FROM PUBLIC;
 REVOKE ALL ON ALL SEQUENCES IN SCHEMA @extschema@ FROM PUBLIC;
 GRANT SELECT ON @extschema@.domain, @extschema@.data_product, @extschema@.output_port,
                 @extschema@.access_grant, @extschema@.event_log TO PUBLIC;
-GRANT SELECT ON @extschema@.product_object TO PUBLIC;
+GRANT SELECT ON @extschema@.product_object, @extschema@.product_sources TO PUBLIC;
 
 CREATE FUNCTION @extschema@.manages(domain_id bigint, product_id bigint DEFAULT NULL)
 RETURNS boolean

@@ -228,8 +228,10 @@ CREATE POLICY lineage_run_visible ON @extschema@.lineage_run FOR SELECT
            OR EXISTS (SELECT FROM @extschema@.data_product p
                         JOIN @extschema@.domain d ON d.domain_id OPERATOR(pg_catalog.=) p.domain_id
                        WHERE @extschema@.manages(p.domain_id, p.product_id)
-                         AND (@extschema@._relname(p.source_relation) OPERATOR(pg_catalog.=) lineage_run.source
-                              OR @extschema@._relname(p.source_relation) OPERATOR(pg_catalog.=) lineage_run.target
+                         AND (EXISTS (SELECT FROM @extschema@.product_sources s
+                                       WHERE s.product_id OPERATOR(pg_catalog.=) p.product_id
+                                         AND @extschema@._relname(s.source_relation)
+                                             OPERATOR(pg_catalog.=) ANY (ARRAY[lineage_run.source, lineage_run.target]))
                               OR EXISTS (SELECT FROM @extschema@.output_port o
                                           WHERE o.product_id OPERATOR(pg_catalog.=) p.product_id
                                             AND pg_catalog.format('%I.%I', d.schema_name, o.relation_name)
@@ -335,10 +337,11 @@ SELECT CASE WHEN e.source_rel IS NULL AND e.kind OPERATOR(pg_catalog.=) 'foreign
        e.target_column, e.kind, e.dependency, e.subtype, e.first_seen, e.last_seen, e.closed_at
   FROM @extschema@.lineage_edge e
 UNION ALL
-SELECT 'relation', @extschema@._relname(p.source_relation), NULL, 'product', d.name OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) p.name,
+SELECT 'relation', @extschema@._relname(s.source_relation), NULL, 'product', d.name OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) p.name,
        NULL, 'product_source', 'direct', NULL, p.created_at, p.updated_at, p.retired_at
   FROM @extschema@.data_product p JOIN @extschema@.domain d USING (domain_id)
- WHERE p.source_kind OPERATOR(pg_catalog.=) 'relation' AND p.source_relation IS NOT NULL
+  JOIN @extschema@.product_sources s ON s.product_id OPERATOR(pg_catalog.=) p.product_id
+ WHERE s.source_kind OPERATOR(pg_catalog.=) 'relation' AND s.source_relation IS NOT NULL
 UNION ALL
 -- a product made from a query reads what its published relations read
 SELECT DISTINCT 'relation', COALESCE(@extschema@._relname(e.source_rel), e.source), NULL::text, 'product',
@@ -347,10 +350,12 @@ SELECT DISTINCT 'relation', COALESCE(@extschema@._relname(e.source_rel), e.sourc
   FROM @extschema@.data_product p
   JOIN @extschema@.domain d ON d.domain_id OPERATOR(pg_catalog.=) p.domain_id
   JOIN @extschema@.output_port o ON o.product_id OPERATOR(pg_catalog.=) p.product_id
+  JOIN @extschema@.product_sources s ON s.product_id OPERATOR(pg_catalog.=) p.product_id
+                                     AND s.object IS NOT DISTINCT FROM o.object
   JOIN @extschema@.lineage_edge e
     ON e.target OPERATOR(pg_catalog.=) pg_catalog.format('%I.%I', d.schema_name, o.relation_name) COLLATE "default"
    AND e.closed_at IS NULL AND e.source_column IS NULL AND e.target_column IS NULL
- WHERE p.source_kind OPERATOR(pg_catalog.=) 'query'
+ WHERE s.source_kind OPERATOR(pg_catalog.=) 'query'
 UNION ALL
 SELECT 'product', d.name OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) p.name, NULL,
        'relation', pg_catalog.format('%I.%I', d.schema_name, o.relation_name) COLLATE "default",
@@ -399,10 +404,14 @@ BEGIN
     IF upstream THEN
         RETURN QUERY
         WITH prod AS (
-            SELECT d.name || '.' || p.name AS product, d.schema_name, p.product_id, p.source_kind,
-                   p.source_relation, p.created_at, p.updated_at, p.retired_at
+            SELECT d.name || '.' || p.name AS product, d.schema_name, p.product_id,
+                   p.created_at, p.updated_at, p.retired_at
               FROM @extschema@.data_product p
               JOIN @extschema@.domain d ON d.domain_id = p.domain_id
+        ), src AS (
+            -- the products' sources: one per product, or one per object
+            SELECT p.*, s.object, s.source_kind, s.source_relation
+              FROM prod p JOIN @extschema@.product_sources s ON s.product_id = p.product_id
         )
         -- recorded relation-level edges into the relations
         SELECT CASE WHEN e.source_rel IS NULL AND e.kind = 'foreign_table' THEN 'remote' ELSE 'relation' END,
@@ -417,10 +426,10 @@ BEGIN
          WHERE r.target = ANY (rels)
          GROUP BY r.source, r.target, r.kind
         UNION ALL
-        -- a product from its source relation ...
+        -- a product from its source relations ...
         SELECT 'relation', format('%I.%I', n.nspname, c.relname) COLLATE "default", 'product', p.product,
                'product_source', 'direct', p.created_at, p.updated_at, p.retired_at
-          FROM prod p
+          FROM src p
           JOIN pg_class c ON c.oid = p.source_relation
           JOIN pg_namespace n ON n.oid = c.relnamespace
          WHERE p.product = ANY (products) AND p.source_kind = 'relation'
@@ -428,8 +437,8 @@ BEGIN
         -- ... or, made from a query, from what its published relations read
         SELECT DISTINCT 'relation', e.source, 'product', p.product,
                'product_source', 'direct', p.created_at, p.updated_at, p.retired_at
-          FROM prod p
-          JOIN @extschema@.output_port o ON o.product_id = p.product_id
+          FROM src p
+          JOIN @extschema@.output_port o ON o.product_id = p.product_id AND o.object IS NOT DISTINCT FROM p.object
           JOIN @extschema@.lineage_edge e
             ON e.target = format('%I.%I', p.schema_name, o.relation_name) COLLATE "default"
            AND e.target_column IS NULL AND e.closed_at IS NULL
@@ -448,15 +457,20 @@ BEGIN
     ELSE
         RETURN QUERY
         WITH prod AS (
-            SELECT d.name || '.' || p.name AS product, d.schema_name, p.product_id, p.source_kind,
-                   p.source_relation, p.created_at, p.updated_at, p.retired_at
+            SELECT d.name || '.' || p.name AS product, d.schema_name, p.product_id,
+                   p.created_at, p.updated_at, p.retired_at
               FROM @extschema@.data_product p
               JOIN @extschema@.domain d ON d.domain_id = p.domain_id
+        ), src AS (
+            -- the products' sources: one per product, or one per object
+            SELECT p.*, s.object, s.source_kind, s.source_relation
+              FROM prod p JOIN @extschema@.product_sources s ON s.product_id = p.product_id
         ), ports AS (
             SELECT format('%I.%I', p.schema_name, o.relation_name) COLLATE "default" AS rel, p.product,
                    p.source_kind, p.created_at, p.updated_at, p.retired_at,
                    o.created_at AS port_created, o.updated_at AS port_updated, o.retired_at AS port_retired
-              FROM prod p JOIN @extschema@.output_port o ON o.product_id = p.product_id
+              FROM src p JOIN @extschema@.output_port o ON o.product_id = p.product_id
+                                                   AND o.object IS NOT DISTINCT FROM p.object
         )
         -- recorded relation-level edges out of the relations (and remote objects)
         SELECT CASE WHEN e.source_rel IS NULL AND e.kind = 'foreign_table' THEN 'remote' ELSE 'relation' END,
@@ -474,7 +488,7 @@ BEGIN
         SELECT 'relation', s.rel, 'product', s.product,
                'product_source', 'direct', s.created_at, s.updated_at, s.retired_at
           FROM (SELECT format('%I.%I', n.nspname, c.relname) COLLATE "default" AS rel, p.*
-                  FROM prod p
+                  FROM src p
                   JOIN pg_class c ON c.oid = p.source_relation
                   JOIN pg_namespace n ON n.oid = c.relnamespace
                  WHERE p.source_kind = 'relation') s
@@ -711,8 +725,9 @@ BEGIN
         -- published relations (made from a query) read one
         SELECT d.name || '.' || p.name AS name, min(r.n) + 1 AS n
           FROM relations r
-          JOIN @extschema@.data_product p ON p.source_relation = @extschema@._relid(r.rel)
-                                         AND p.source_kind = 'relation'
+          JOIN @extschema@.product_sources s ON s.source_relation = @extschema@._relid(r.rel)
+                                            AND s.source_kind = 'relation'
+          JOIN @extschema@.data_product p ON p.product_id = s.product_id
           JOIN @extschema@.domain d ON d.domain_id = p.domain_id
          GROUP BY 1
         UNION
@@ -720,7 +735,9 @@ BEGIN
           FROM relations r
           JOIN @extschema@.lineage_edge e ON e.source = r.rel AND e.target_column IS NULL AND e.closed_at IS NULL
           JOIN @extschema@.output_port o ON o.relation_name = (@extschema@._relparts(e.target))[2]::name
-          JOIN @extschema@.data_product p ON p.product_id = o.product_id AND p.source_kind = 'query'
+          JOIN @extschema@.product_sources s ON s.product_id = o.product_id AND s.object IS NOT DISTINCT FROM o.object
+                                            AND s.source_kind = 'query'
+          JOIN @extschema@.data_product p ON p.product_id = o.product_id
           JOIN @extschema@.domain d ON d.domain_id = p.domain_id
                                    AND d.schema_name = (@extschema@._relparts(e.target))[1]::name
          GROUP BY 1
@@ -864,7 +881,8 @@ WITH ns AS (
       JOIN LATERAL (SELECT q.run_id FROM @extschema@.quality_run q
                      WHERE q.product_id = p.product_id ORDER BY q.run_id DESC LIMIT 1) lr ON true
       JOIN @extschema@.quality_result qr ON qr.run_id = lr.run_id
-     WHERE p.source_relation = ds.oid
+     WHERE EXISTS (SELECT FROM @extschema@.product_sources s
+                    WHERE s.product_id = p.product_id AND s.source_relation = ds.oid)
         OR EXISTS (SELECT FROM @extschema@.output_port o
                     WHERE o.product_id = p.product_id AND o.status <> 'retired'
                       AND to_regclass(format('%I.%I', d.schema_name, o.relation_name)) = ds.oid)
