@@ -1021,6 +1021,69 @@ COMMENT ON AGGREGATE @extschema@._quality_scan(jsonb, integer[], VARIADIC "any")
 
 -- search() returns marketplace rows, as it did up to 0.3.0: the columns
 -- the marketplace gained since (consumers_30d, reads_30d, open_incidents).
+-- The marketplace names the object each relation publishes.
+CREATE OR REPLACE VIEW @extschema@.marketplace AS
+SELECT d.name                AS domain,
+       p.name                AS product,
+       p.description,
+       p.owner,
+       CASE WHEN port.status OPERATOR(pg_catalog.=) 'deprecated' THEN 'deprecated'
+            ELSE p.status END AS status,
+       p.tags,
+       port.version,
+       cols.columns,
+       c.oid::pg_catalog.regclass AS relation,
+       p.deprecation_reason,
+       p.sunset,
+       p.created_at,
+       p.updated_at,
+       p.published_at,
+       port.major,
+       k.status              AS contract_status,
+       k.document            AS contract,
+       qr.score              AS quality_score,
+       qr.finished_at        AS quality_checked_at,
+       COALESCE(u.consumers, 0) AS consumers_30d,
+       COALESCE(u.reads, 0)     AS reads_30d,
+       (SELECT pg_catalog.count(*) FROM @extschema@.incident i
+         WHERE i.product_id OPERATOR(pg_catalog.=) p.product_id AND i.resolved_at IS NULL) AS open_incidents,
+       port.object
+  FROM @extschema@.data_product p
+  JOIN @extschema@.domain d ON d.domain_id OPERATOR(pg_catalog.=) p.domain_id
+  JOIN @extschema@.output_port port
+    ON port.product_id OPERATOR(pg_catalog.=) p.product_id
+   AND port.status OPERATOR(pg_catalog.<>) 'retired'
+  LEFT JOIN @extschema@.contract k
+    ON k.product_id OPERATOR(pg_catalog.=) p.product_id
+   AND k.version OPERATOR(pg_catalog.=) port.version
+  LEFT JOIN pg_catalog.pg_namespace n ON n.nspname OPERATOR(pg_catalog.=) d.schema_name
+  LEFT JOIN pg_catalog.pg_class c
+    ON c.relnamespace OPERATOR(pg_catalog.=) n.oid
+   AND c.relname OPERATOR(pg_catalog.=) port.relation_name
+  LEFT JOIN LATERAL (
+        SELECT pg_catalog.jsonb_agg(
+                   pg_catalog.jsonb_build_object(
+                       'name', a.attname,
+                       'type', pg_catalog.format_type(a.atttypid, a.atttypmod),
+                       'description', pg_catalog.col_description(a.attrelid, a.attnum))
+                   ORDER BY a.attnum) AS columns
+          FROM pg_catalog.pg_attribute a
+         WHERE a.attrelid OPERATOR(pg_catalog.=) c.oid
+           AND a.attnum OPERATOR(pg_catalog.>) 0
+           AND NOT a.attisdropped) cols ON true
+  LEFT JOIN LATERAL (
+        SELECT q.score, q.finished_at FROM @extschema@.quality_run q
+         WHERE q.product_id OPERATOR(pg_catalog.=) p.product_id
+         ORDER BY q.run_id DESC LIMIT 1) qr ON true
+  LEFT JOIN LATERAL (
+        SELECT pg_catalog.count(DISTINCT ud.consumer) AS consumers, pg_catalog.sum(ud.queries)::bigint AS reads
+          FROM @extschema@.usage_daily ud
+         WHERE ud.product_id OPERATOR(pg_catalog.=) p.product_id
+           AND ud.day OPERATOR(pg_catalog.>) (CURRENT_DATE OPERATOR(pg_catalog.-) 30)) u ON true
+ WHERE p.status OPERATOR(pg_catalog.=) ANY (ARRAY['published', 'deprecated']);
+COMMENT ON COLUMN @extschema@.marketplace.object IS 'The contract object the relation publishes, for a product with several objects (one row per object and major version); NULL for a product with one.';
+COMMENT ON VIEW @extschema@.marketplace IS
+  'Published and deprecated data products, one row per live published relation (major version, and object for a product with several), with their columns and contract. Readable by every role: metadata is discoverable, data is not.';
 DROP FUNCTION @extschema@.search(text);
 CREATE FUNCTION @extschema@.search(query text)
 RETURNS TABLE (
@@ -1046,7 +1109,8 @@ RETURNS TABLE (
     quality_checked_at timestamptz,
     consumers_30d      bigint,
     reads_30d          bigint,
-    open_incidents     bigint)
+    open_incidents     bigint,
+    object             text)
 LANGUAGE sql STABLE STRICT PARALLEL SAFE
 SET client_min_messages = warning
 BEGIN ATOMIC
@@ -1059,11 +1123,11 @@ BEGIN ATOMIC
            m.columns, m.relation, m.deprecation_reason, m.sunset, m.created_at,
            m.updated_at, m.published_at, m.major, m.contract_status, m.contract,
            m.quality_score, m.quality_checked_at, m.consumers_30d, m.reads_30d,
-           m.open_incidents
+           m.open_incidents, m.object
       FROM @extschema@.marketplace m,
            pg_catalog.websearch_to_tsquery('pg_catalog.english'::pg_catalog.regconfig, search.query) AS q(q)
      WHERE @extschema@.search_document(m) OPERATOR(pg_catalog.@@) q.q
-     ORDER BY 1 DESC, m.domain, m.product, m.major;
+     ORDER BY 1 DESC, m.domain, m.product, m.major, m.object;
 END;
 COMMENT ON FUNCTION @extschema@.search(text) IS
   'Marketplace rows matching a web-search style query (words, "phrases", OR, -word), best match first: an exact product name, then weighted full-text relevance.';

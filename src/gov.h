@@ -34,6 +34,7 @@ extern int	dmesh_mask_code(const char *mask);
 extern char *dmesh_check_row_filter(const DmeshProduct *product, const DmeshContract *contract,
 									const char *filter, Oid author);
 extern void dmesh_check_policy_expression(const char *expr, Oid author);
+extern bool dmesh_row_filter_fits(const char *filter, const DmeshContract *object);
 
 /* ---------- gov_agreement.c, gov_mask.c: the masks' codes in published views ---------- */
 

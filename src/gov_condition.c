@@ -29,6 +29,7 @@
 #include "miscadmin.h"
 #include "catalog/namespace.h"
 #include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
 #include "parser/analyze.h"
 #include "parser/parse_clause.h"
@@ -41,6 +42,7 @@
 #include "dmesh.h"
 #include "contract.h"
 #include "gov.h"
+#include "product.h"
 
 #define CONDITION_PREFIX "SELECT 1 WHERE (\n"
 
@@ -187,6 +189,64 @@ published_columns(const DmeshProduct *product, const DmeshContract *contract)
  * dmesh will put it into the product's views.  It may call code of
  * superusers, the extension owner and the product's owner.
  */
+typedef struct FitContext
+{
+	const DmeshContract *object;
+	bool		fits;
+} FitContext;
+
+/*
+ * Every column the condition names outside its subqueries (plain, or
+ * qualified by the view's alias q) must be a published column of the
+ * object.  Subqueries name columns of their own relations.
+ */
+static bool
+fit_walker(Node *node, FitContext *ctx)
+{
+	if (node == NULL || !ctx->fits)
+		return false;
+	if (IsA(node, SubLink))
+		return fit_walker(((SubLink *) node)->testexpr, ctx);
+	if (IsA(node, ColumnRef))
+	{
+		ColumnRef  *ref = (ColumnRef *) node;
+		Node	   *last = llast(ref->fields);
+		bool		found = false;
+
+		if (!IsA(last, String) ||
+			(list_length(ref->fields) == 2 && strcmp(strVal(linitial(ref->fields)), "q") != 0) ||
+			list_length(ref->fields) > 2)
+			return false;		/* a star, or another relation's column */
+		for (int i = 0; i < ctx->object->nprops && !found; i++)
+			found = strcmp(ctx->object->props[i].name, strVal(last)) == 0;
+		ctx->fits = found;
+		return false;
+	}
+	return raw_expression_tree_walker(node, fit_walker, ctx);
+}
+
+/*
+ * Does a row filter (checked when its agreement was made) apply to this
+ * object of a product: does the object publish every column it names?
+ * A product's agreement filters each of its relations that has the
+ * columns; the others it does not filter.
+ */
+bool
+dmesh_row_filter_fits(const char *filter, const DmeshContract *object)
+{
+	FitContext	ctx = {object, true};
+
+	(void) fit_walker(parse_condition(filter, "row filter"), &ctx);
+	return ctx.fits;
+}
+
+/*
+ * Check a row filter written by "author" for a product; returns it as
+ * dmesh will put it into the product's views.  It may call code of
+ * superusers, the extension owner and the product's owner.  Of a product
+ * with several objects, it is checked against each object it applies to
+ * (dmesh_row_filter_fits), and must apply to one at least.
+ */
 char *
 dmesh_check_row_filter(const DmeshProduct *product, const DmeshContract *contract,
 					   const char *filter, Oid author)
@@ -196,6 +256,33 @@ dmesh_check_row_filter(const DmeshProduct *product, const DmeshContract *contrac
 
 	if (filter == NULL)
 		return NULL;
+	if (product->object == NULL &&
+		(dmesh_product_has_objects(product) || contract->nobjects > 1))
+	{
+		int			fits = 0;
+
+		for (int i = 0; i < contract->nobjects; i++)
+		{
+			DmeshProduct view;
+			DmeshContract *object = dmesh_contract_object(contract, i);
+
+			CHECK_FOR_INTERRUPTS();
+			if (!dmesh_row_filter_fits(filter, object) ||
+				!dmesh_port_object(product, contract,
+								   dmesh_product_has_objects(product) ? object->object_name : NULL,
+								   &view, &object))
+				continue;
+			(void) dmesh_check_row_filter(&view, object, filter, author);
+			fits++;
+		}
+		if (fits == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("row filter names columns that no object of data product \"%s\" publishes",
+							dmesh_product_display(product)),
+					 errhint("A row filter of a product with several objects filters each relation that publishes every column it names.")));
+		return pstrdup(filter);
+	}
 	memset(&c, 0, sizeof(c));
 	c.text = filter;
 	c.what = "row filter";

@@ -263,7 +263,9 @@ dmesh_port_query(const DmeshProduct *product, const DmeshContract *contract)
 	appendStringInfo(&where, " WHERE CASE dmesh._agreement(%s) WHEN 0 THEN true", call_args);
 	for (uint64 a = 0; a < n; a++)
 	{
-		if (agreements[a].filter)
+		/* of a product with several objects, a filter applies where its columns are */
+		if (agreements[a].filter &&
+			(product->object == NULL || dmesh_row_filter_fits(agreements[a].filter, contract)))
 			appendStringInfo(&where, " WHEN %d THEN (\n%s\n)", (int) a + 1, agreements[a].filter);
 		else
 			appendStringInfo(&where, " WHEN %d THEN true", (int) a + 1);

@@ -30,7 +30,8 @@ SELECT d.name                AS domain,
        COALESCE(u.consumers, 0) AS consumers_30d,
        COALESCE(u.reads, 0)     AS reads_30d,
        (SELECT pg_catalog.count(*) FROM @extschema@.incident i
-         WHERE i.product_id OPERATOR(pg_catalog.=) p.product_id AND i.resolved_at IS NULL) AS open_incidents
+         WHERE i.product_id OPERATOR(pg_catalog.=) p.product_id AND i.resolved_at IS NULL) AS open_incidents,
+       port.object
   FROM @extschema@.data_product p
   JOIN @extschema@.domain d ON d.domain_id OPERATOR(pg_catalog.=) p.domain_id
   JOIN @extschema@.output_port port
@@ -65,7 +66,7 @@ SELECT d.name                AS domain,
            AND ud.day OPERATOR(pg_catalog.>) (CURRENT_DATE OPERATOR(pg_catalog.-) 30)) u ON true
  WHERE p.status OPERATOR(pg_catalog.=) ANY (ARRAY['published', 'deprecated']);
 COMMENT ON VIEW @extschema@.marketplace IS
-  'Published and deprecated data products, one row per live published relation (major version), with their columns and contract. Readable by every role: metadata is discoverable, data is not.';
+  'Published and deprecated data products, one row per live published relation (major version, and object for a product with several), with their columns and contract. Readable by every role: metadata is discoverable, data is not.';
 COMMENT ON COLUMN @extschema@.marketplace.domain IS 'Domain of the product.';
 COMMENT ON COLUMN @extschema@.marketplace.product IS 'Name of the product within its domain.';
 COMMENT ON COLUMN @extschema@.marketplace.description IS 'Description of the product.';
@@ -91,6 +92,7 @@ COMMENT ON COLUMN @extschema@.marketplace.quality_checked_at IS 'When the latest
 COMMENT ON COLUMN @extschema@.marketplace.consumers_30d IS 'Roles that read the product in the last 30 days (as flushed; 0 without usage tracking).';
 COMMENT ON COLUMN @extschema@.marketplace.reads_30d IS 'Statements that read the product in the last 30 days.';
 COMMENT ON COLUMN @extschema@.marketplace.open_incidents IS 'Open incidents of the product (dmesh.incident).';
+COMMENT ON COLUMN @extschema@.marketplace.object IS 'The contract object the relation publishes, for a product with several objects (one row per object and major version); NULL for a product with one.';
 GRANT SELECT ON @extschema@.marketplace TO PUBLIC;
 
 -- The text search document of a marketplace row: names weigh most, then
@@ -150,7 +152,8 @@ RETURNS TABLE (
     quality_checked_at timestamptz,
     consumers_30d      bigint,
     reads_30d          bigint,
-    open_incidents     bigint)
+    open_incidents     bigint,
+    object             text)
 LANGUAGE sql STABLE STRICT PARALLEL SAFE
 SET client_min_messages = warning
 BEGIN ATOMIC
@@ -163,11 +166,11 @@ BEGIN ATOMIC
            m.columns, m.relation, m.deprecation_reason, m.sunset, m.created_at,
            m.updated_at, m.published_at, m.major, m.contract_status, m.contract,
            m.quality_score, m.quality_checked_at, m.consumers_30d, m.reads_30d,
-           m.open_incidents
+           m.open_incidents, m.object
       FROM @extschema@.marketplace m,
            pg_catalog.websearch_to_tsquery('pg_catalog.english'::pg_catalog.regconfig, search.query) AS q(q)
      WHERE @extschema@.search_document(m) OPERATOR(pg_catalog.@@) q.q
-     ORDER BY 1 DESC, m.domain, m.product, m.major;
+     ORDER BY 1 DESC, m.domain, m.product, m.major, m.object;
 END;
 COMMENT ON FUNCTION @extschema@.search(text) IS
   'Marketplace rows matching a web-search style query (words, "phrases", OR, -word), best match first: an exact product name, then weighted full-text relevance.';

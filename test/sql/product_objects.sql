@@ -5,6 +5,7 @@
 -- from sources => {...}).
 CREATE ROLE pobj_team NOLOGIN;
 CREATE ROLE pobj_reader NOLOGIN;
+CREATE ROLE pobj_filtered NOLOGIN;
 SELECT dmesh.create_domain('pobj', 'pobj_team') > 0 AS created;
 CREATE SCHEMA pobj_src AUTHORIZATION pobj_team;
 SET ROLE pobj_team;
@@ -135,6 +136,17 @@ SELECT kind, name FROM dmesh.impact('pobj.psales') ORDER BY 1, 2;
 SELECT details->>'relation' AS relation, details->>'relation_is' AS relation_is
   FROM dmesh.event_log WHERE action = 'ddl' AND object_identity = 'pobj.psales'
  ORDER BY event_id;
+
+-- A row filter filters each relation that publishes the columns it names;
+-- one that names columns no object has is refused.
+SELECT dmesh.grant_access('pobj.psales', 'pobj_filtered', row_filter => 'customer_id = 10') > 0 AS granted;
+SELECT dmesh.grant_access('pobj.psales', 'pobj_filtered', row_filter => 'no_such_column = 1');
+RESET ROLE;
+SET ROLE pobj_filtered;
+SELECT id FROM dmesh_pobj.psales_orders_v1 ORDER BY id;
+SELECT id FROM dmesh_pobj.psales_customers_v1 ORDER BY id;
+RESET ROLE;
+SET ROLE pobj_team;
 
 -- Retiring drops every relation of the product.
 SELECT dmesh.retire_data_product('pobj.psales');
