@@ -24,6 +24,7 @@
 
 #include "access/table.h"
 #include "access/xact.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -35,9 +36,11 @@
 #include "utils/formatting.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/regproc.h"
 #include "utils/rel.h"
 #include "utils/resowner.h"
 #include "utils/syscache.h"
+#include "utils/varlena.h"
 
 #include "dmesh.h"
 #include "contract.h"
@@ -394,10 +397,26 @@ names_source(const DmeshProduct *product, const char *physical_name)
 {
 	char	   *relname = get_rel_name(product->source_relid);
 	char	   *nspname = get_namespace_name(get_rel_namespace(product->source_relid));
+	List	   *names;
+	Oid			named;
 
-	return strcmp(physical_name, relname) == 0 ||
+	if (strcmp(physical_name, relname) == 0 ||
 		strcmp(physical_name, psprintf("%s.%s", nspname, relname)) == 0 ||
-		strcmp(physical_name, quote_qualified_identifier(nspname, relname)) == 0;
+		strcmp(physical_name, quote_qualified_identifier(nspname, relname)) == 0)
+		return true;
+
+	/*
+	 * A name that is no relation of this database (a topic, a file, a table
+	 * of another platform, or an unqualified name: the section's search_path
+	 * holds pg_catalog only) says nothing about the source; one that names
+	 * another relation contradicts it.
+	 */
+	if (!SplitIdentifierString(pstrdup(physical_name), '.', &names) ||
+		list_length(names) < 2 || list_length(names) > 3)
+		return true;
+	named = RangeVarGetRelid(makeRangeVarFromNameList(stringToQualifiedNameList(physical_name)),
+							 NoLock, true);
+	return !OidIsValid(named) || named == product->source_relid;
 }
 
 /*

@@ -30,6 +30,7 @@
 
 #include "dmesh.h"
 #include "contract.h"
+#include "product.h"
 
 PG_FUNCTION_INFO_V1(dmesh_newest_data);
 PG_FUNCTION_INFO_V1(dmesh_freshness);
@@ -104,7 +105,7 @@ newest_data(const char *ref, const char *element, bool sla, TimestampTz *result)
 	NewestQuery q = {NULL, 0, true};
 	char	   *column = NULL;
 	char	   *message = NULL;
-	const char *from;
+	const char *from = NULL;
 
 	SPI_connect();
 	dmesh_enter_privileged(&section);
@@ -129,29 +130,49 @@ newest_data(const char *ref, const char *element, bool sla, TimestampTz *result)
 	contract = dmesh_load_contract(&product, NULL, -1);
 	if (sla)
 		element = sla_element(contract);
-	if (OidIsValid(product.source_relid))
-		from = psprintf("%s s", dmesh_qualified_relname(product.source_relid));
-	else
-		from = psprintf("(%s) s", product.source_query);
 
 	if (element != NULL)
 	{
-		/* "object.column" or "column": a published property */
-		const char *name = strrchr(element, '.') ? strrchr(element, '.') + 1 : element;
+		/*
+		 * "object.column" or "column": a published property, in the object
+		 * named (by name or physicalName) or the first that has it; read
+		 * from that object's source.
+		 */
+		const char *dot = strrchr(element, '.');
+		const char *name = dot ? dot + 1 : element;
+		int			in = dot ? dmesh_contract_find_object(contract, pnstrdup(element, dot - element)) : -1;
+		DmeshProduct view;
+		DmeshContract *object;
 
-		for (int i = 0; i < contract->nprops; i++)
-			if (strcmp(contract->props[i].name, name) == 0 &&
-				!(sla && masked_classification(contract->props[i].classification) &&
-				  !has_privs_of_role(caller, product.owner) &&
-				  !has_privs_of_role(caller, product.domain.owner)))
-				column = contract->props[i].column;
+		for (int o = 0; o < contract->nobjects && column == NULL; o++)
+		{
+			const DmeshObject *obj = &contract->objects[o];
+
+			if (in >= 0 && o != in)
+				continue;
+			for (int i = 0; i < obj->nprops && column == NULL; i++)
+				if ((strcmp(obj->props[i].name, name) == 0 || strcmp(obj->props[i].column, name) == 0) &&
+					!(sla && masked_classification(obj->props[i].classification) &&
+					  !has_privs_of_role(caller, product.owner) &&
+					  !has_privs_of_role(caller, product.domain.owner)) &&
+					dmesh_port_object(&product, contract,
+									  dmesh_product_has_objects(&product) ? obj->name : NULL,
+									  &view, &object))
+				{
+					column = obj->props[i].column;
+					from = OidIsValid(view.source_relid) ?
+						psprintf("%s s", dmesh_qualified_relname(view.source_relid)) :
+						psprintf("(%s) s", view.source_query);
+				}
+		}
 		if (column != NULL)
 			q.sql = psprintf("SELECT pg_catalog.max(s.%s)::pg_catalog.timestamptz FROM %s",
 							 quote_identifier(column), from);
 	}
-	else if (track_commit_timestamp && OidIsValid(product.source_relid))
-		q.sql = psprintf("SELECT pg_catalog.max(pg_catalog.pg_xact_commit_timestamp(s.xmin)) FROM %s",
-						 from);
+	else if (track_commit_timestamp && !dmesh_product_has_objects(&product) &&
+			 OidIsValid(product.source_relid))
+		q.sql = psprintf("SELECT pg_catalog.max(pg_catalog.pg_xact_commit_timestamp(s.xmin)) FROM %s s",
+						 dmesh_qualified_relname(product.source_relid));
 
 	if (q.sql != NULL)
 	{
