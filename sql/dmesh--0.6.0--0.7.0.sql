@@ -1213,6 +1213,7 @@ WITH ns AS (
       JOIN LATERAL (SELECT q.run_id FROM @extschema@.quality_run q
                      WHERE q.product_id = p.product_id ORDER BY q.run_id DESC LIMIT 1) lr ON true
       JOIN @extschema@.quality_result qr ON qr.run_id = lr.run_id
+                                        AND qr.passed IS NOT NULL    -- not run here: no assertion
      WHERE EXISTS (SELECT FROM @extschema@.product_sources s
                     WHERE s.product_id = p.product_id AND s.source_relation = ds.oid)
         OR EXISTS (SELECT FROM @extschema@.output_port o
@@ -1328,3 +1329,47 @@ SELECT jsonb_build_object(
   CROSS JOIN ns
  WHERE r.event_time >= since
 $$;
+
+-------------------------------------------------------------------------------
+-- Quality rules not run here
+-------------------------------------------------------------------------------
+
+-- What ODCS allows and dmesh cannot run (custom rules of other engines,
+-- formats such as yyyy-MM-dd, ODCS v3.0 rules without the bounds they
+-- need) is kept as a rule whose result has passed NULL, counted apart:
+-- neither passed nor failed.
+ALTER TABLE @extschema@.quality_run ADD COLUMN not_run integer NOT NULL DEFAULT 0;
+ALTER TABLE @extschema@.quality_result ALTER COLUMN passed DROP NOT NULL;
+COMMENT ON COLUMN @extschema@.quality_run.rules IS 'Rules run: passed and failed (rules not run here are in not_run).';
+COMMENT ON COLUMN @extschema@.quality_run.score IS
+  'Share of passed rules among the rules run, in percent, weighted by severity (error 3, warning 2, info 1); NULL when no rule was run.';
+COMMENT ON COLUMN @extschema@.quality_run.not_run IS
+  'Rules of the contract not run here (custom rules, formats dmesh does not check, ODCS v3.0 rules without what they need): neither passed nor failed.';
+COMMENT ON COLUMN @extschema@.quality_result.metric IS 'nullValues, missingValues, invalidValues, duplicateValues, rowCount, sql or custom (or, for an ODCS v3.0 library rule dmesh does not know, its name).';
+COMMENT ON COLUMN @extschema@.quality_result.passed IS 'Whether the rule passed. A rule that could not be evaluated did not; a rule not run here is NULL (expected says why).';
+COMMENT ON COLUMN @extschema@.quality_result.expected IS 'The rule''s operators and thresholds, e.g. "= 0" or "< 5%"; for a rule not run here, "not run here: " and why.';
+COMMENT ON FUNCTION @extschema@.check_product(text) IS
+  'Evaluate every rule of the product''s active contract over its data, in one scan (sql rules run as their own queries); store and return the results. A rule not run here has passed NULL and says why in expected.';
+COMMENT ON FUNCTION @extschema@.enforce_contract(text, text) IS
+  'Hold writes to the product''s source table to its contract: reject, quarantine or warn; off removes the trigger. Returns each rule and how a write is checked against it, or why it is not run here.';
+
+CREATE OR REPLACE VIEW @extschema@.quality_score AS
+SELECT d.name AS domain,
+       p.name AS product,
+       r.score,
+       r.rules,
+       r.passed,
+       r.failed,
+       r.rows_checked,
+       r.contract_version,
+       r.finished_at AS checked_at,
+       r.run_id,
+       r.not_run
+  FROM @extschema@.data_product p
+  JOIN @extschema@.domain d ON d.domain_id OPERATOR(pg_catalog.=) p.domain_id
+  JOIN LATERAL (SELECT q.* FROM @extschema@.quality_run q
+                 WHERE q.product_id OPERATOR(pg_catalog.=) p.product_id
+                 ORDER BY q.run_id DESC LIMIT 1) r ON true;
+COMMENT ON COLUMN @extschema@.quality_score.score IS 'Passed rules among the rules run, in percent, weighted by severity (error 3, warning 2, info 1).';
+COMMENT ON COLUMN @extschema@.quality_score.rules IS 'Rules run: passed and failed.';
+COMMENT ON COLUMN @extschema@.quality_score.not_run IS 'Rules not run here: neither passed nor failed.';

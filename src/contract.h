@@ -100,7 +100,11 @@ extern char *dmesh_json_string(JsonbContainer *obj, const char *key, const char 
 extern bool dmesh_numeric_to_int64(Numeric n, int64 *out);
 extern char *dmesh_json_unknown_key(JsonbContainer *obj, const char *const *allowed,
 									int nallowed, const char *prefix);
-extern bool dmesh_logical_accepts(const char *logical_type, Oid typid);
+extern bool dmesh_logical_accepts_in(const DmeshContract *contract, const char *logical_type,
+									 Oid typid);
+/* ... in the newest ODCS version (for a contract, see dmesh_logical_accepts_in) */
+#define dmesh_logical_accepts(logical_type, typid) \
+	dmesh_logical_accepts_in(NULL, (logical_type), (typid))
 extern const char *dmesh_logical_for(Oid typid);
 extern void dmesh_check_regex(const char *pattern, const char *path);
 

@@ -379,17 +379,28 @@ dmesh_semver_cmp(const DmeshContract *a, const DmeshContract *b)
 }
 
 /*
- * Does a column of type typid carry values of the logical type?  Domains
- * are judged by their base type.
+ * Does a column of type typid carry values of the logical type, in the
+ * ODCS version the contract declares?  Domains are judged by their base
+ * type.  ODCS v3.0.x had no timestamp type: its date takes timestamps too
+ * (quality rules then compare dates as whole days, see quality_rules.c).
+ * Without a contract (dmesh_logical_accepts), the newest version's types.
  */
 bool
-dmesh_logical_accepts(const char *logical, Oid typid)
+dmesh_logical_accepts_in(const DmeshContract *contract, const char *logical, Oid typid)
 {
 	Oid			base = getBaseType(typid);
 	char		category;
 	bool		preferred;
 
 	get_type_category_preferred(base, &category, &preferred);
+
+	if (strcmp(logical, "date") == 0 && contract != NULL &&
+		(base == TIMESTAMPOID || base == TIMESTAMPTZOID))
+	{
+		char	   *api = dmesh_json_text(&contract->doc->root, "apiVersion");
+
+		return api != NULL && strncmp(api, "v3.0.", 5) == 0;
+	}
 
 	if (strcmp(logical, "string") == 0)
 		return category == TYPCATEGORY_STRING || category == TYPCATEGORY_ENUM ||

@@ -26,6 +26,7 @@
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
+#include "commands/dbcommands.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
@@ -36,7 +37,6 @@
 #include "utils/formatting.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
-#include "utils/regproc.h"
 #include "utils/rel.h"
 #include "utils/resowner.h"
 #include "utils/syscache.h"
@@ -367,7 +367,7 @@ check_types(List **findings, const DmeshContract *contract, const DmeshProperty 
 	char	   *actual = format_type_with_typemod(att->atttypid, att->atttypmod);
 	DmeshPhysicalType physical;
 
-	if (!dmesh_logical_accepts(prop->logical_type, att->atttypid))
+	if (!dmesh_logical_accepts_in(contract, prop->logical_type, att->atttypid))
 		add_finding(findings, contract, prop->name,
 					psprintf("the contract says logicalType %s, but %s has type %s",
 							 prop->logical_type, what, actual));
@@ -398,7 +398,6 @@ names_source(const DmeshProduct *product, const char *physical_name)
 	char	   *relname = get_rel_name(product->source_relid);
 	char	   *nspname = get_namespace_name(get_rel_namespace(product->source_relid));
 	List	   *names;
-	Oid			named;
 
 	if (strcmp(physical_name, relname) == 0 ||
 		strcmp(physical_name, psprintf("%s.%s", nspname, relname)) == 0 ||
@@ -406,17 +405,22 @@ names_source(const DmeshProduct *product, const char *physical_name)
 		return true;
 
 	/*
-	 * A name that is no relation of this database (a topic, a file, a table
-	 * of another platform, or an unqualified name: the section's search_path
-	 * holds pg_catalog only) says nothing about the source; one that names
-	 * another relation contradicts it.
+	 * A qualified name whose schema (and database) this database does not
+	 * have names something elsewhere (a table of another platform, a topic:
+	 * "orders.avro.v1"), kept as written.  One in a schema of this database
+	 * names a relation here, which must be the source; so must a name
+	 * without a schema.
 	 */
-	if (!SplitIdentifierString(pstrdup(physical_name), '.', &names) ||
-		list_length(names) < 2 || list_length(names) > 3)
+	if (!SplitIdentifierString(pstrdup(physical_name), '.', &names))
 		return true;
-	named = RangeVarGetRelid(makeRangeVarFromNameList(stringToQualifiedNameList(physical_name)),
-							 NoLock, true);
-	return !OidIsValid(named) || named == product->source_relid;
+	if (list_length(names) == 1)
+		return false;
+	if (list_length(names) > 3)
+		return true;
+	if (list_length(names) == 3 &&
+		strcmp(linitial(names), get_database_name(MyDatabaseId)) != 0)
+		return true;
+	return !OidIsValid(get_namespace_oid(list_nth(names, list_length(names) - 2), true));
 }
 
 /*

@@ -652,7 +652,7 @@ rule_count_body(void *arg)
 		rs = dmesh_rules_compile_as(product.owner, contract,
 									dmesh_property_types(contract, dmesh_source_tupdesc(&product), NULL),
 									CurrentMemoryContext);
-		c->count = rs->nrules;
+		c->count = rs->nrules - rs->nnot_run;	/* rules that run here */
 		MemoryContextDelete(rs->cxt);
 	}
 	dmesh_leave(&section);

@@ -12,6 +12,7 @@
 #include "contract.h"
 
 #include "access/htup.h"
+#include "datatype/timestamp.h"
 #include "regex/regex.h"
 #include "utils/rel.h"
 
@@ -35,7 +36,8 @@ typedef enum DmeshRuleMetric
 	DMESH_METRIC_INVALID,		/* invalidValues, logicalTypeOptions */
 	DMESH_METRIC_DUPLICATE,		/* duplicateValues, unique */
 	DMESH_METRIC_ROWS,			/* rowCount */
-	DMESH_METRIC_SQL			/* type: sql */
+	DMESH_METRIC_SQL,			/* type: sql */
+	DMESH_METRIC_CUSTOM			/* type: custom, a rule dmesh does not know: not run */
 } DmeshRuleMetric;
 
 /* What makes one value offend a rule. */
@@ -48,6 +50,10 @@ typedef enum DmeshRuleTest
 	DMESH_TEST_LENGTH,
 	DMESH_TEST_PATTERN,
 	DMESH_TEST_BOUND,
+	DMESH_TEST_ITEMS,			/* number of items of an array */
+	DMESH_TEST_UNIQUE_ITEMS,	/* no item of an array twice */
+	DMESH_TEST_PROPERTIES,		/* number of properties of an object */
+	DMESH_TEST_REQUIRED,		/* properties an object must have */
 	DMESH_TEST_DUPLICATE		/* a set test: the value is there twice */
 } DmeshRuleTest;
 
@@ -68,7 +74,8 @@ typedef enum DmeshOnWrite
 {
 	DMESH_ON_WRITE_ROW,			/* each row is tested */
 	DMESH_ON_WRITE_LOOKUP,		/* each row is looked up in the table */
-	DMESH_ON_WRITE_BATCH		/* only dmesh.check_product can tell */
+	DMESH_ON_WRITE_BATCH,		/* only dmesh.check_product can tell */
+	DMESH_ON_WRITE_NOT_RUN		/* not run here (DmeshRule.not_run says why) */
 } DmeshOnWrite;
 
 typedef enum DmeshNumKind
@@ -78,6 +85,16 @@ typedef enum DmeshNumKind
 	DMESH_NUM_FLOAT,
 	DMESH_NUM_NUMERIC
 } DmeshNumKind;
+
+/* What a column's values are made of, for item and property rules. */
+typedef enum DmeshShape
+{
+	DMESH_SHAPE_SCALAR,			/* none of the below */
+	DMESH_SHAPE_ARRAY,			/* a PostgreSQL array */
+	DMESH_SHAPE_JSON,
+	DMESH_SHAPE_JSONB,
+	DMESH_SHAPE_COMPOSITE
+} DmeshShape;
 
 typedef struct DmeshRuleColumn
 {
@@ -92,6 +109,12 @@ typedef struct DmeshRuleColumn
 	FmgrInfo	out;
 	FmgrInfo   *hash;			/* extended hash, for duplicates */
 	Oid			eq_opr;
+	DmeshShape	shape;
+	bool		as_date;		/* a timestamp column of a date property */
+	int16		elem_len;		/* arrays: the element type */
+	bool		elem_byval;
+	char		elem_align;
+	TupleDesc	rowdesc;		/* composites: the type's attributes */
 	MemoryContext cxt;
 } DmeshRuleColumn;
 
@@ -104,7 +127,46 @@ typedef struct DmeshRuleValue
 	int64		ival;			/* integer columns: the value, if int_ok */
 	bool		int_ok;
 	Datum		datum;
+	bool		whole_day;		/* as_date columns: a date, [day_start, day_end) */
+	Timestamp	day_start;
+	Timestamp	day_end;
 } DmeshRuleValue;
+
+/* One operator on a rule's metric; a rule holds when all of its hold. */
+typedef struct DmeshRuleCond
+{
+	DmeshRuleOp op;
+	double		t1;
+	double		t2;
+	char	   *t1_text;		/* the thresholds as written */
+	char	   *t2_text;
+} DmeshRuleCond;
+
+/* A bound on each value (minimum, maximum, a v3.0 minCheck ...). */
+typedef struct DmeshBound
+{
+	DmeshRuleOp op;
+	const char *symbol;
+	char	   *text;			/* as written */
+	Numeric		num;
+	double		fnum;
+	int64		ival;
+	int			int_overflow;	/* the bound is beyond int64: -1 or 1 */
+	Datum		datum;			/* other ordered types */
+} DmeshBound;
+
+/* Reused from value to value by uniqueItems (see quality_items.c). */
+typedef struct DmeshScratch
+{
+	bool		busy;			/* in use by a value being tested, in ... */
+	LocalTransactionId lxid;	/* ... this transaction */
+	SubTransactionId subxid;	/* ... and subtransaction */
+	int			nitems;			/* room for */
+	int			nelems;
+	void	   *items;
+	Datum	   *values;
+	bool	   *nulls;
+} DmeshScratch;
 
 typedef struct DmeshRule
 {
@@ -113,16 +175,15 @@ typedef struct DmeshRule
 	int			prop;			/* property index, or -1 for the object */
 	const char *property;		/* its name, or NULL */
 	DmeshRuleMetric metric;
+	char	   *metric_text;	/* the metric as written, if dmesh has no name */
 	DmeshRuleTest test;
 	const char *severity;
 	char	   *dimension;
 	DmeshOnWrite on_write;
-	/* the operator on the metric */
-	DmeshRuleOp op;
-	double		t1;
-	double		t2;
-	char	   *t1_text;		/* the thresholds as written */
-	char	   *t2_text;
+	char	   *not_run;		/* why the rule is not run here, or NULL */
+	/* the operators on the metric (at least one; mustBe 0 by default) */
+	int			nconds;
+	DmeshRuleCond *conds;
 	bool		unit_percent;
 	char	   *expected;
 	/* row test parameters */
@@ -132,16 +193,20 @@ typedef struct DmeshRule
 	const char *format;
 	regex_t    *re;
 	DmeshFastRe *fast;			/* NULL if the pattern needs the full engine */
-	DmeshRuleOp bound_op;
-	const char *bound_symbol;
-	char	   *bound_text;
-	Numeric		bound_num;
-	double		bound_float;
-	int64		bound_int;
-	int			bound_int_overflow;
-	Datum		bound_datum;
+	int			nbounds;		/* 1, or 2 for a range */
+	DmeshBound	bounds[2];
 	FmgrInfo   *bound_cmp;
 	Oid			bound_collation;
+	int64		min_count;		/* items or properties, or -1 */
+	int64		max_count;
+	int			nrequired;		/* required properties of an object */
+	char	  **required;
+	int		   *required_len;
+	AttrNumber *required_att;	/* composites: their attributes, 0 if none */
+	FmgrInfo   *item_hash;		/* uniqueItems of arrays: the element type's */
+	FmgrInfo   *item_eq;
+	Oid			item_collation;
+	DmeshScratch scratch;
 	int			nvalues;
 	DmeshRuleValue *values;
 	bool		null_listed;
@@ -162,6 +227,7 @@ typedef struct DmeshRuleSet
 	int			nrules;
 	int			maxrules;
 	DmeshRule  *rules;
+	int			nnot_run;		/* rules among them not run here */
 	DmeshRuleColumn *columns;	/* one per property */
 	bool	   *column_needed;	/* per property: a rule looked at its column */
 	bool		has_row_tests;
@@ -181,6 +247,11 @@ extern char *dmesh_rule_sql_text(DmeshRuleSet *rs, const DmeshRule *r, const cha
 								 bool physical, const char *cte);
 extern bool dmesh_regex_matches(regex_t *re, const char *s, int len);
 extern const char *dmesh_metric_name(DmeshRuleMetric metric);
+extern const char *dmesh_rule_metric(const DmeshRule *r);
+
+/* ---------- quality_items.c ---------- */
+
+extern bool dmesh_shape_offends(DmeshRuleSet *rs, DmeshRule *r, Datum value);
 
 /* ---------- quality_check.c ---------- */
 

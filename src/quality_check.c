@@ -11,7 +11,10 @@
  * read as the product's owner, the way the published relation reads it.
  *
  * A rule that cannot be evaluated does not pass: an sql rule whose query
- * fails is recorded as failed, with the error as detail.
+ * fails is recorded as failed, with the error as detail.  A rule not run
+ * here (a custom rule, a format dmesh does not check, a v3.0 rule without
+ * its bounds) is recorded with passed NULL and the reason as its expected
+ * value, and counts in the score neither as passed nor as failed.
  *
  *-------------------------------------------------------------------------
  */
@@ -38,6 +41,7 @@ PG_FUNCTION_INFO_V1(dmesh_check_product);
 
 typedef struct RuleOutcome
 {
+	bool		not_run;		/* not run here: passed is NULL */
 	bool		evaluated;
 	double		observed;
 	int64		rows_checked;
@@ -223,14 +227,19 @@ store_run(const DmeshProduct *product, DmeshRuleSet *rs, RuleOutcome *outcomes,
 {
 	DmeshArgs	args;
 	int64		run_id;
+	int			run = 0;
 	int			passed = 0;
 	int			weight = 0;
 	int			passed_weight = 0;
 
 	for (int i = 0; i < rs->nrules; i++)
 	{
-		int			w = severity_weight(rs->rules[i].severity);
+		int			w;
 
+		if (outcomes[i].not_run)
+			continue;
+		w = severity_weight(rs->rules[i].severity);
+		run++;
 		weight += w;
 		if (outcomes[i].passed)
 		{
@@ -244,15 +253,16 @@ store_run(const DmeshProduct *product, DmeshRuleSet *rs, RuleOutcome *outcomes,
 	dmesh_arg_text(&args, rs->version);
 	dmesh_arg_datum(&args, TIMESTAMPTZOID, TimestampTzGetDatum(started), false);
 	dmesh_arg_int8(&args, rows);
-	dmesh_arg_int4(&args, rs->nrules);
+	dmesh_arg_int4(&args, run);
 	dmesh_arg_int4(&args, passed);
 	dmesh_arg_datum(&args, FLOAT8OID,
 					Float8GetDatum(weight ? 100.0 * passed_weight / weight : 0), weight == 0);
 	dmesh_arg_text(&args, dmesh_role_name(caller));
+	dmesh_arg_int4(&args, rs->nrules - run);
 	dmesh_spi_exec("INSERT INTO dmesh.quality_run (product_id, contract_version, started_at,"
-				   " finished_at, rows_checked, rules, passed, failed, score, checked_by)"
+				   " finished_at, rows_checked, rules, passed, failed, score, checked_by, not_run)"
 				   " VALUES ($1, $2, $3, clock_timestamp(), $4, $5, $6, $5 - $6,"
-				   " round($7::numeric, 1), $8) RETURNING run_id",
+				   " round($7::numeric, 1), $8, $9) RETURNING run_id",
 				   &args, SPI_OK_INSERT_RETURNING);
 	run_id = dmesh_spi_int8(0, 1);
 
@@ -266,14 +276,14 @@ store_run(const DmeshProduct *product, DmeshRuleSet *rs, RuleOutcome *outcomes,
 		dmesh_arg_int4(&args, i + 1);
 		dmesh_arg_text(&args, r->name);
 		dmesh_arg_text(&args, r->property);
-		dmesh_arg_text(&args, dmesh_metric_name(r->metric));
+		dmesh_arg_text(&args, dmesh_rule_metric(r));
 		dmesh_arg_text(&args, r->dimension);
 		dmesh_arg_text(&args, r->severity);
-		dmesh_arg_datum(&args, BOOLOID, BoolGetDatum(o->passed), false);
+		dmesh_arg_datum(&args, BOOLOID, BoolGetDatum(o->passed), o->not_run);
 		dmesh_arg_datum(&args, FLOAT8OID, Float8GetDatum(o->observed), !o->evaluated);
 		dmesh_arg_text(&args, r->expected);
-		dmesh_arg_text(&args, r->metric == DMESH_METRIC_SQL || r->metric == DMESH_METRIC_ROWS ?
-					   NULL : (r->unit_percent ? "percent" : "rows"));
+		dmesh_arg_text(&args, r->metric == DMESH_METRIC_SQL || r->metric == DMESH_METRIC_ROWS ||
+					   o->not_run ? NULL : (r->unit_percent ? "percent" : "rows"));
 		dmesh_arg_datum(&args, INT8OID, Int64GetDatum(o->rows_checked), !o->has_rows);
 		dmesh_arg_text(&args, o->detail);
 		dmesh_spi_exec("INSERT INTO dmesh.quality_result (run_id, position, rule, property,"
@@ -333,6 +343,11 @@ evaluate(const DmeshProduct *product, DmeshContract *contract, const char *objec
 		RuleOutcome *o = &outcomes[i];
 		int64		count = counts ? counts[i + 1] : 0;
 
+		if (r->not_run != NULL)
+		{
+			o->not_run = true;
+			continue;
+		}
 		switch (r->metric)
 		{
 			case DMESH_METRIC_SQL:
@@ -366,7 +381,8 @@ evaluate(const DmeshProduct *product, DmeshContract *contract, const char *objec
  * The rules of the product's active contract evaluated on a relation of
  * the same columns (a refresh's build), as the current role; nothing is
  * stored.  Returns the number of failed error rules; the failed rules of
- * any severity go to *failed as a JSON array.
+ * any severity go to *failed as a JSON array.  Rules not run here are
+ * neither.
  */
 int
 dmesh_check_relation(const DmeshProduct *product, Oid relid, int64 *rows, char **failed)
@@ -385,7 +401,7 @@ dmesh_check_relation(const DmeshProduct *product, Oid relid, int64 *rows, char *
 	appendStringInfoChar(&json, '[');
 	for (int i = 0; i < rs->nrules; i++)
 	{
-		if (outcomes[i].passed)
+		if (outcomes[i].passed || outcomes[i].not_run)
 			continue;
 		if (strcmp(rs->rules[i].severity, "error") == 0)
 			errors++;
@@ -452,8 +468,9 @@ dmesh_check_product(PG_FUNCTION_ARGS)
 		nulls[1] = (r->property == NULL);
 		if (!nulls[1])
 			values[1] = CStringGetTextDatum(r->property);
-		values[2] = CStringGetTextDatum(dmesh_metric_name(r->metric));
+		values[2] = CStringGetTextDatum(dmesh_rule_metric(r));
 		values[3] = BoolGetDatum(o->passed);
+		nulls[3] = o->not_run;
 		nulls[4] = !o->evaluated;
 		if (o->evaluated)
 			values[4] = DirectFunctionCall1(float8_numeric, Float8GetDatum(o->observed));

@@ -14,7 +14,8 @@
  * triggers left it.  INSERT, UPDATE, COPY and MERGE all fire them.
  *
  * The row trigger tests the row against every rule a single row can break
- * (see DmeshOnWrite), with the rules compiled once per backend
+ * (see DmeshOnWrite; rules not run here are left out), with the rules
+ * compiled once per backend
  * (quality_rule_cache.c).  Duplicates are looked up in the table with a saved plan
  * (an index makes it fast); two concurrent transactions writing the same
  * new value do not see each other, which only a unique index prevents.
@@ -80,14 +81,16 @@ parse_mode(const char *mode)
  */
 
 static const char *
-on_write_text(DmeshOnWrite how)
+on_write_text(const DmeshRule *r)
 {
-	switch (how)
+	switch (r->on_write)
 	{
 		case DMESH_ON_WRITE_ROW:
 			return "each row";
 		case DMESH_ON_WRITE_LOOKUP:
 			return "each row, looked up in the table";
+		case DMESH_ON_WRITE_NOT_RUN:
+			return r->expected; /* "not run here: <why>" */
 		default:
 			return "only by dmesh.check_product";
 	}
@@ -215,7 +218,7 @@ dmesh_enforce_contract(PG_FUNCTION_ARGS)
 		nulls[1] = (r->property == NULL);
 		if (r->property)
 			values[1] = CStringGetTextDatum(r->property);
-		values[2] = CStringGetTextDatum(on_write_text(r->on_write));
+		values[2] = CStringGetTextDatum(on_write_text(r));
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	dmesh_end_call(&section);

@@ -51,7 +51,7 @@ broken_rules_json(DmeshEnforcement *e, int *broken, int nbroken)
 		else
 			appendStringInfoString(&buf, "null");
 		appendStringInfoString(&buf, ", \"metric\": ");
-		escape_json(&buf, dmesh_metric_name(r->metric));
+		escape_json(&buf, dmesh_rule_metric(r));
 		appendStringInfoString(&buf, ", \"requires\": ");
 		escape_json(&buf, dmesh_rule_describe(r));
 		appendStringInfoChar(&buf, '}');

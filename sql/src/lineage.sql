@@ -881,6 +881,7 @@ WITH ns AS (
       JOIN LATERAL (SELECT q.run_id FROM @extschema@.quality_run q
                      WHERE q.product_id = p.product_id ORDER BY q.run_id DESC LIMIT 1) lr ON true
       JOIN @extschema@.quality_result qr ON qr.run_id = lr.run_id
+                                        AND qr.passed IS NOT NULL    -- not run here: no assertion
      WHERE EXISTS (SELECT FROM @extschema@.product_sources s
                     WHERE s.product_id = p.product_id AND s.source_relation = ds.oid)
         OR EXISTS (SELECT FROM @extschema@.output_port o

@@ -18,7 +18,8 @@ CREATE TABLE @extschema@.quality_run (
     passed           integer NOT NULL,
     failed           integer NOT NULL,
     score            numeric(4,1),
-    checked_by       text NOT NULL
+    checked_by       text NOT NULL,
+    not_run          integer NOT NULL DEFAULT 0
 );
 CREATE INDEX ON @extschema@.quality_run (product_id, run_id);
 COMMENT ON TABLE @extschema@.quality_run IS
@@ -29,12 +30,14 @@ COMMENT ON COLUMN @extschema@.quality_run.contract_version IS 'Version of the co
 COMMENT ON COLUMN @extschema@.quality_run.started_at IS 'When the run started.';
 COMMENT ON COLUMN @extschema@.quality_run.finished_at IS 'When the run finished.';
 COMMENT ON COLUMN @extschema@.quality_run.rows_checked IS 'Rows of the product read by the run.';
-COMMENT ON COLUMN @extschema@.quality_run.rules IS 'Rules evaluated.';
+COMMENT ON COLUMN @extschema@.quality_run.rules IS 'Rules run: passed and failed (rules not run here are in not_run).';
 COMMENT ON COLUMN @extschema@.quality_run.passed IS 'Rules that passed.';
 COMMENT ON COLUMN @extschema@.quality_run.failed IS 'Rules that failed or could not be evaluated.';
 COMMENT ON COLUMN @extschema@.quality_run.score IS
-  'Share of passed rules in percent, weighted by severity (error 3, warning 2, info 1); NULL when the contract has no rule.';
+  'Share of passed rules among the rules run, in percent, weighted by severity (error 3, warning 2, info 1); NULL when no rule was run.';
 COMMENT ON COLUMN @extschema@.quality_run.checked_by IS 'Role that ran the check.';
+COMMENT ON COLUMN @extschema@.quality_run.not_run IS
+  'Rules of the contract not run here (custom rules, formats dmesh does not check, ODCS v3.0 rules without what they need): neither passed nor failed.';
 
 CREATE TABLE @extschema@.quality_result (
     run_id       bigint NOT NULL REFERENCES @extschema@.quality_run (run_id) ON DELETE CASCADE,
@@ -44,7 +47,7 @@ CREATE TABLE @extschema@.quality_result (
     metric       text NOT NULL,
     dimension    text,
     severity     text NOT NULL,
-    passed       boolean NOT NULL,
+    passed       boolean,
     observed     numeric,
     expected     text NOT NULL,
     unit         text,
@@ -58,12 +61,12 @@ COMMENT ON COLUMN @extschema@.quality_result.run_id IS 'The run.';
 COMMENT ON COLUMN @extschema@.quality_result.position IS 'Order of the rule in the contract.';
 COMMENT ON COLUMN @extschema@.quality_result.rule IS 'Name of the rule: its ODCS name, else the constraint or metric.';
 COMMENT ON COLUMN @extschema@.quality_result.property IS 'Property the rule is on; NULL for object-level rules.';
-COMMENT ON COLUMN @extschema@.quality_result.metric IS 'nullValues, missingValues, invalidValues, duplicateValues, rowCount or sql.';
+COMMENT ON COLUMN @extschema@.quality_result.metric IS 'nullValues, missingValues, invalidValues, duplicateValues, rowCount, sql or custom (or, for an ODCS v3.0 library rule dmesh does not know, its name).';
 COMMENT ON COLUMN @extschema@.quality_result.dimension IS 'ODCS quality dimension of the rule, if given.';
 COMMENT ON COLUMN @extschema@.quality_result.severity IS 'error, warning or info.';
-COMMENT ON COLUMN @extschema@.quality_result.passed IS 'Whether the rule passed. A rule that could not be evaluated did not.';
+COMMENT ON COLUMN @extschema@.quality_result.passed IS 'Whether the rule passed. A rule that could not be evaluated did not; a rule not run here is NULL (expected says why).';
 COMMENT ON COLUMN @extschema@.quality_result.observed IS 'Value of the metric (a count, a percentage, or the result of the sql rule); NULL if not evaluated.';
-COMMENT ON COLUMN @extschema@.quality_result.expected IS 'The rule''s operator and threshold, e.g. "= 0" or "< 5%".';
+COMMENT ON COLUMN @extschema@.quality_result.expected IS 'The rule''s operators and thresholds, e.g. "= 0" or "< 5%"; for a rule not run here, "not run here: " and why.';
 COMMENT ON COLUMN @extschema@.quality_result.unit IS 'rows or percent for counts of values.';
 COMMENT ON COLUMN @extschema@.quality_result.rows_checked IS 'Rows the metric was computed over.';
 COMMENT ON COLUMN @extschema@.quality_result.detail IS
@@ -204,14 +207,14 @@ RETURNS TABLE (rule text, property text, metric text, passed boolean, observed n
 AS 'MODULE_PATHNAME', 'dmesh_check_product'
 LANGUAGE C STRICT;
 COMMENT ON FUNCTION @extschema@.check_product(text) IS
-  'Evaluate every rule of the product''s active contract over its data, in one scan (sql rules run as their own queries); store and return the results.';
+  'Evaluate every rule of the product''s active contract over its data, in one scan (sql rules run as their own queries); store and return the results. A rule not run here has passed NULL and says why in expected.';
 
 CREATE FUNCTION @extschema@.enforce_contract(product text, mode text DEFAULT 'reject')
 RETURNS TABLE (rule text, property text, checked text)
 AS 'MODULE_PATHNAME', 'dmesh_enforce_contract'
 LANGUAGE C STRICT;
 COMMENT ON FUNCTION @extschema@.enforce_contract(text, text) IS
-  'Hold writes to the product''s source table to its contract: reject, quarantine or warn; off removes the trigger. Returns each rule and how a write is checked against it.';
+  'Hold writes to the product''s source table to its contract: reject, quarantine or warn; off removes the trigger. Returns each rule and how a write is checked against it, or why it is not run here.';
 
 CREATE FUNCTION @extschema@.release_quarantine(product text, ids bigint[] DEFAULT NULL)
 RETURNS bigint
@@ -255,7 +258,8 @@ SELECT d.name AS domain,
        r.rows_checked,
        r.contract_version,
        r.finished_at AS checked_at,
-       r.run_id
+       r.run_id,
+       r.not_run
   FROM @extschema@.data_product p
   JOIN @extschema@.domain d ON d.domain_id OPERATOR(pg_catalog.=) p.domain_id
   JOIN LATERAL (SELECT q.* FROM @extschema@.quality_run q
@@ -265,14 +269,15 @@ COMMENT ON VIEW @extschema@.quality_score IS
   'Latest quality check of each product: score (passed rules in percent, weighted by severity), counts and time.';
 COMMENT ON COLUMN @extschema@.quality_score.domain IS 'Domain of the product.';
 COMMENT ON COLUMN @extschema@.quality_score.product IS 'Name of the product.';
-COMMENT ON COLUMN @extschema@.quality_score.score IS 'Passed rules in percent, weighted by severity (error 3, warning 2, info 1).';
-COMMENT ON COLUMN @extschema@.quality_score.rules IS 'Rules evaluated.';
+COMMENT ON COLUMN @extschema@.quality_score.score IS 'Passed rules among the rules run, in percent, weighted by severity (error 3, warning 2, info 1).';
+COMMENT ON COLUMN @extschema@.quality_score.rules IS 'Rules run: passed and failed.';
 COMMENT ON COLUMN @extschema@.quality_score.passed IS 'Rules that passed.';
 COMMENT ON COLUMN @extschema@.quality_score.failed IS 'Rules that failed or could not be evaluated.';
 COMMENT ON COLUMN @extschema@.quality_score.rows_checked IS 'Rows read.';
 COMMENT ON COLUMN @extschema@.quality_score.contract_version IS 'Contract version checked.';
 COMMENT ON COLUMN @extschema@.quality_score.checked_at IS 'When the check finished.';
 COMMENT ON COLUMN @extschema@.quality_score.run_id IS 'The run, in dmesh.quality_run and dmesh.quality_result.';
+COMMENT ON COLUMN @extschema@.quality_score.not_run IS 'Rules not run here: neither passed nor failed.';
 
 CREATE VIEW @extschema@.rule_violation AS
 SELECT product_id,

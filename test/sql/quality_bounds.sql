@@ -3,7 +3,7 @@
 -- bounds round inward, bounds beyond bigint), numeric and float8 (NaN and
 -- infinities), date and timestamptz (bounds read as values of the column
 -- type) and text; the ODCS v3.0 form, where exclusiveMinimum: true makes
--- minimum exclusive.
+-- minimum exclusive; numerics stored out of the row.
 CREATE ROLE qbound_team NOLOGIN;
 SELECT dmesh.create_domain('qbound', 'qbound_team') > 0 AS created;
 CREATE SCHEMA qbound_src AUTHORIZATION qbound_team;
@@ -95,4 +95,29 @@ schema:
         logicalTypeOptions: {minimum: 1, exclusiveMinimum: false}
 $y$) > 0 AS created;
 SELECT rule, property, passed, observed, expected FROM dmesh.check_product('qbound.legacy');
+
+-- A numeric stored out of the row (its toast pointer has a 1-byte header,
+-- like a short value, and is no such value) is compared like any other: in
+-- the scan, and on write when an update keeps it.
+CREATE TABLE qbound_src.huge (id integer, v numeric);
+ALTER TABLE qbound_src.huge ALTER COLUMN v SET STORAGE EXTERNAL;
+INSERT INTO qbound_src.huge VALUES (1, repeat('9', 40000)::numeric), (2, 0.5);
+SELECT dmesh.create_data_product('qbound', 'huge', 'qbound_src.huge',
+       contract => $y$
+apiVersion: v3.1.0
+kind: DataContract
+id: qbound-huge
+version: 1.0.0
+status: active
+schema:
+  - name: huge
+    properties:
+      - {name: id, logicalType: integer}
+      - {name: v, logicalType: number, logicalTypeOptions: {minimum: 0, maximum: 1}}
+$y$) > 0 AS created;
+SELECT rule, property, passed, observed FROM dmesh.check_product('qbound.huge');
+SELECT count(*) AS rules FROM dmesh.enforce_contract('qbound.huge');
+UPDATE qbound_src.huge SET id = 3 WHERE id = 1;
+UPDATE qbound_src.huge SET id = 4 WHERE id = 2;
+SELECT count(*) AS rules FROM dmesh.enforce_contract('qbound.huge', 'off');
 RESET ROLE;
