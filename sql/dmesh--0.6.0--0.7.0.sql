@@ -1373,3 +1373,36 @@ SELECT d.name AS domain,
 COMMENT ON COLUMN @extschema@.quality_score.score IS 'Passed rules among the rules run, in percent, weighted by severity (error 3, warning 2, info 1).';
 COMMENT ON COLUMN @extschema@.quality_score.rules IS 'Rules run: passed and failed.';
 COMMENT ON COLUMN @extschema@.quality_score.not_run IS 'Rules not run here: neither passed nor failed.';
+
+-------------------------------------------------------------------------------
+-- Quality of products with several objects: results name their object
+-------------------------------------------------------------------------------
+
+ALTER TABLE @extschema@.quality_result ADD COLUMN object text;
+COMMENT ON COLUMN @extschema@.quality_result.object IS 'The contract object the rule is on, for a product with several objects; NULL for a product with one.';
+DROP FUNCTION @extschema@.check_product(text);
+CREATE FUNCTION @extschema@.check_product(product text)
+RETURNS TABLE (rule text, property text, metric text, passed boolean, observed numeric,
+               expected text, rows_checked bigint, severity text, object text)
+AS 'MODULE_PATHNAME', 'dmesh_check_product'
+LANGUAGE C STRICT;
+COMMENT ON FUNCTION @extschema@.check_product(text) IS
+  'Evaluate every rule of the product''s active contract over its data, in one scan per object (sql rules run as their own queries); store and return the results. A rule not run here has passed NULL and says why in expected; object names the contract object of a product with several.';
+DROP FUNCTION @extschema@.enforce_contract(text, text);
+CREATE FUNCTION @extschema@.enforce_contract(product text, mode text DEFAULT 'reject')
+RETURNS TABLE (rule text, property text, checked text, object text)
+AS 'MODULE_PATHNAME', 'dmesh_enforce_contract'
+LANGUAGE C STRICT;
+COMMENT ON FUNCTION @extschema@.enforce_contract(text, text) IS
+  'Hold writes to the product''s source tables to its contract: reject, quarantine or warn; off removes the triggers. Returns each rule and how a write is checked against it, or why it is not run here; object names the contract object of a product with several.';
+CREATE OR REPLACE VIEW @extschema@.enforcement AS
+SELECT d.name AS domain,
+       p.name AS product,
+       t.tgrelid::pg_catalog.regclass AS relation,
+       pg_catalog.split_part(pg_catalog.encode(t.tgargs, 'escape'), '\000', 2) AS mode
+  FROM @extschema@.data_product p
+  JOIN @extschema@.domain d ON d.domain_id OPERATOR(pg_catalog.=) p.domain_id
+  JOIN @extschema@.product_sources s ON s.product_id OPERATOR(pg_catalog.=) p.product_id
+  JOIN pg_catalog.pg_trigger t
+    ON t.tgrelid OPERATOR(pg_catalog.=) s.source_relation::pg_catalog.oid
+   AND t.tgname OPERATOR(pg_catalog.=) ('zz_dmesh_contract_' OPERATOR(pg_catalog.||) p.product_id);

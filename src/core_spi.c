@@ -138,8 +138,14 @@ Oid
 dmesh_spi_oid(uint64 row, int col)
 {
 	bool		isnull;
-	Datum		d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col, &isnull);
+	Datum		d;
+	Oid			type = SPI_gettypeid(SPI_tuptable->tupdesc, col);
 
+	/* only an oid or one of its reg* aliases is read as one */
+	if (type != OIDOID && type != REGCLASSOID && type != REGROLEOID && type != REGTYPEOID &&
+		type != REGPROCEDUREOID && type != REGNAMESPACEOID)
+		elog(ERROR, "column %d is of type %s, not an oid", col, format_type_be(type));
+	d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col, &isnull);
 	return isnull ? InvalidOid : DatumGetObjectId(d);
 }
 

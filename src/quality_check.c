@@ -221,9 +221,18 @@ severity_weight(const char *severity)
 	return 1;
 }
 
+/* The rules of one object (or of a product's one source) and their outcomes. */
+typedef struct CheckPart
+{
+	char	   *object;			/* NULL for a product with one source */
+	DmeshRuleSet *rs;
+	RuleOutcome *outcomes;
+	int64		rows;
+} CheckPart;
+
 static int64
-store_run(const DmeshProduct *product, DmeshRuleSet *rs, RuleOutcome *outcomes,
-		  int64 rows, Oid caller, TimestampTz started)
+store_run(const DmeshProduct *product, CheckPart *parts, int nparts, Oid caller,
+		  TimestampTz started)
 {
 	DmeshArgs	args;
 	int64		run_id;
@@ -231,26 +240,37 @@ store_run(const DmeshProduct *product, DmeshRuleSet *rs, RuleOutcome *outcomes,
 	int			passed = 0;
 	int			weight = 0;
 	int			passed_weight = 0;
+	int			nrules = 0;
+	int64		rows = 0;
+	int			position = 0;
 
-	for (int i = 0; i < rs->nrules; i++)
+	for (int p = 0; p < nparts; p++)
 	{
-		int			w;
+		DmeshRuleSet *rs = parts[p].rs;
+		RuleOutcome *outcomes = parts[p].outcomes;
 
-		if (outcomes[i].not_run)
-			continue;
-		w = severity_weight(rs->rules[i].severity);
-		run++;
-		weight += w;
-		if (outcomes[i].passed)
+		nrules += rs->nrules;
+		rows += parts[p].rows;
+		for (int i = 0; i < rs->nrules; i++)
 		{
-			passed++;
-			passed_weight += w;
+			int			w;
+
+			if (outcomes[i].not_run)
+				continue;
+			w = severity_weight(rs->rules[i].severity);
+			run++;
+			weight += w;
+			if (outcomes[i].passed)
+			{
+				passed++;
+				passed_weight += w;
+			}
 		}
 	}
 
 	dmesh_args_init(&args);
 	dmesh_arg_int8(&args, product->id);
-	dmesh_arg_text(&args, rs->version);
+	dmesh_arg_text(&args, parts[0].rs->version);
 	dmesh_arg_datum(&args, TIMESTAMPTZOID, TimestampTzGetDatum(started), false);
 	dmesh_arg_int8(&args, rows);
 	dmesh_arg_int4(&args, run);
@@ -258,7 +278,7 @@ store_run(const DmeshProduct *product, DmeshRuleSet *rs, RuleOutcome *outcomes,
 	dmesh_arg_datum(&args, FLOAT8OID,
 					Float8GetDatum(weight ? 100.0 * passed_weight / weight : 0), weight == 0);
 	dmesh_arg_text(&args, dmesh_role_name(caller));
-	dmesh_arg_int4(&args, rs->nrules - run);
+	dmesh_arg_int4(&args, nrules - run);
 	dmesh_spi_exec("INSERT INTO dmesh.quality_run (product_id, contract_version, started_at,"
 				   " finished_at, rows_checked, rules, passed, failed, score, checked_by, not_run)"
 				   " VALUES ($1, $2, $3, clock_timestamp(), $4, $5, $6, $5 - $6,"
@@ -266,14 +286,15 @@ store_run(const DmeshProduct *product, DmeshRuleSet *rs, RuleOutcome *outcomes,
 				   &args, SPI_OK_INSERT_RETURNING);
 	run_id = dmesh_spi_int8(0, 1);
 
-	for (int i = 0; i < rs->nrules; i++)
+	for (int p = 0; p < nparts; p++)
+	for (int i = 0; i < parts[p].rs->nrules; i++)
 	{
-		DmeshRule  *r = &rs->rules[i];
-		RuleOutcome *o = &outcomes[i];
+		DmeshRule  *r = &parts[p].rs->rules[i];
+		RuleOutcome *o = &parts[p].outcomes[i];
 
 		dmesh_args_init(&args);
 		dmesh_arg_int8(&args, run_id);
-		dmesh_arg_int4(&args, i + 1);
+		dmesh_arg_int4(&args, ++position);
 		dmesh_arg_text(&args, r->name);
 		dmesh_arg_text(&args, r->property);
 		dmesh_arg_text(&args, dmesh_rule_metric(r));
@@ -286,13 +307,37 @@ store_run(const DmeshProduct *product, DmeshRuleSet *rs, RuleOutcome *outcomes,
 					   o->not_run ? NULL : (r->unit_percent ? "percent" : "rows"));
 		dmesh_arg_datum(&args, INT8OID, Int64GetDatum(o->rows_checked), !o->has_rows);
 		dmesh_arg_text(&args, o->detail);
+		dmesh_arg_text(&args, parts[p].object);
 		dmesh_spi_exec("INSERT INTO dmesh.quality_result (run_id, position, rule, property,"
 					   " metric, dimension, severity, passed, observed, expected, unit,"
-					   " rows_checked, detail)"
-					   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::numeric, $10, $11, $12, $13)",
+					   " rows_checked, detail, object)"
+					   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::numeric, $10, $11, $12, $13, $14)",
 					   &args, SPI_OK_INSERT);
 	}
 	return run_id;
+}
+
+/*
+ * One object of a contract as a contract of that object alone (the quality
+ * scan compiles the document it is given, whose first object it checks).
+ */
+static DmeshContract *
+single_object(const DmeshContract *contract)
+{
+	DmeshArgs	args;
+	bool		isnull;
+	DmeshContract *alone;
+
+	dmesh_args_init(&args);
+	dmesh_arg_datum(&args, JSONBOID, JsonbPGetDatum(contract->doc), false);
+	dmesh_arg_int4(&args, contract->object_index);
+	dmesh_spi_exec("SELECT pg_catalog.jsonb_set($1, '{schema}',"
+				   " pg_catalog.jsonb_build_array($1 -> 'schema' -> $2))", &args, SPI_OK_SELECT);
+	alone = dmesh_contract_compile_stored(DatumGetJsonbPCopy(SPI_getbinval(SPI_tuptable->vals[0],
+																		   SPI_tuptable->tupdesc,
+																		   1, &isnull)));
+	alone->derived = contract->derived;
+	return alone;
 }
 
 /*
@@ -434,12 +479,8 @@ dmesh_check_product(PG_FUNCTION_ARGS)
 	DmeshSection owner_section;
 	DmeshProduct product;
 	DmeshContract *contract;
-	DmeshRuleSet *rs;
-	RuleOutcome *outcomes;
-	int64		rows = 0;
-	char	   *object;
-	bool		physical;
-	const char *cte;
+	CheckPart  *parts;
+	int			nparts = 0;
 
 	InitMaterializedSRF(fcinfo, 0);
 
@@ -449,20 +490,48 @@ dmesh_check_product(PG_FUNCTION_ARGS)
 	dmesh_require_manager(caller, &product, "check");
 	dmesh_refuse_retired(&product, "check");
 	contract = dmesh_load_contract(&product, NULL, -1);
-	object = rule_object(&product, contract, &physical, &cte);
 
-	dmesh_enter_as_role(&owner_section, product.owner);
-	evaluate(&product, contract, object, physical, cte, &rs, &outcomes, &rows);
-	dmesh_leave(&owner_section);
-
-	(void) store_run(&product, rs, outcomes, rows, caller, started);
-
-	for (int i = 0; i < rs->nrules; i++)
+	/* each object of the contract, on the source the product reads it from */
+	parts = palloc0(sizeof(CheckPart) * Max(contract->nobjects, 1));
+	for (int i = 0; i < Max(contract->nobjects, 1); i++)
 	{
-		DmeshRule  *r = &rs->rules[i];
-		RuleOutcome *o = &outcomes[i];
-		Datum		values[8];
-		bool		nulls[8] = {0};
+		DmeshProduct view;
+		DmeshContract *object;
+		char	   *relation;
+		bool		physical;
+		const char *cte;
+
+		CHECK_FOR_INTERRUPTS();
+		if (!dmesh_port_object(&product, contract,
+							   dmesh_product_has_objects(&product) ? contract->objects[i].name : NULL,
+							   &view, &object))
+			continue;
+		relation = rule_object(&view, object, &physical, &cte);
+		/* the scan compiles a document of this object alone */
+		if (contract->nobjects > 1)
+			object = single_object(object);
+		parts[nparts].object = view.object;
+		dmesh_enter_as_role(&owner_section, product.owner);
+		evaluate(&view, object, relation, physical, cte, &parts[nparts].rs,
+				 &parts[nparts].outcomes, &parts[nparts].rows);
+		dmesh_leave(&owner_section);
+		nparts++;
+	}
+	if (nparts == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("data product \"%s\" has no object its contract describes",
+						dmesh_product_display(&product))));
+
+	(void) store_run(&product, parts, nparts, caller, started);
+
+	for (int p = 0; p < nparts; p++)
+	for (int i = 0; i < parts[p].rs->nrules; i++)
+	{
+		DmeshRule  *r = &parts[p].rs->rules[i];
+		RuleOutcome *o = &parts[p].outcomes[i];
+		Datum		values[9];
+		bool		nulls[9] = {0};
 
 		values[0] = CStringGetTextDatum(r->name);
 		nulls[1] = (r->property == NULL);
@@ -478,6 +547,9 @@ dmesh_check_product(PG_FUNCTION_ARGS)
 		nulls[6] = !o->has_rows;
 		values[6] = Int64GetDatum(o->rows_checked);
 		values[7] = CStringGetTextDatum(r->severity);
+		nulls[8] = (parts[p].object == NULL);
+		if (parts[p].object)
+			values[8] = CStringGetTextDatum(parts[p].object);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	dmesh_end_call(&section);

@@ -37,6 +37,7 @@
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/json.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
@@ -119,11 +120,85 @@ dmesh_drop_enforcement(const DmeshProduct *product)
 {
 	char	   *trigger = psprintf("zz_dmesh_contract_%lld", (long long) product->id);
 
-	if (!OidIsValid(product->source_relid) ||
-		!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(product->source_relid)))
-		return;
-	drop_trigger(product->source_relid, trigger);
-	drop_trigger(product->source_relid, psprintf("%s_stmt", trigger));
+	/* the product's one source, or each object's (unless seen through one) */
+	for (int i = 0; i < (product->object ? 1 : product->nobjects); i++)
+	{
+		Oid			relid = product->object ? product->source_relid :
+			dmesh_product_object(product, i).source_relid;
+
+		if (!OidIsValid(relid) || !SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
+			continue;
+		drop_trigger(relid, trigger);
+		drop_trigger(relid, psprintf("%s_stmt", trigger));
+	}
+}
+
+/*
+ * Put the write triggers on (or take them off) the source of one object of
+ * a product (or its one source); returns the compiled rules (NULL for off).
+ */
+static DmeshRuleSet *
+enforce_object(const DmeshProduct *product, const DmeshContract *contract, const char *mode,
+			   bool off, Oid caller, char **table_out)
+{
+	DmeshRuleSet *rs;
+	char	   *table;
+	char	   *trigger;
+	char		relkind;
+	const char *what = product->object ?
+		psprintf("object \"%s\" of data product \"%s\"", product->object, dmesh_product_display(product)) :
+		psprintf("data product \"%s\"", dmesh_product_display(product));
+
+	if (!OidIsValid(product->source_relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("%s is defined by a query", what),
+				 errdetail("Writes are held to a contract on the table they go to."),
+				 errhint("Enforce the contract on a product whose sources are tables, or check this one with dmesh.check_product.")));
+	relkind = get_rel_relkind(product->source_relid);
+	if (!off && relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("source %s of %s is not a table",
+						dmesh_qualified_relname(product->source_relid), what),
+				 errdetail("Writes are held to a contract on the table they go to.")));
+	if (relkind != '\0' && !pg_class_ownercheck(product->source_relid, caller))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to enforce the contract of data product \"%s\"",
+						dmesh_product_display(product)),
+				 errdetail("Enforcement puts triggers on %s; only its owner may do that.",
+						   dmesh_qualified_relname(product->source_relid))));
+
+	/* Compiling now reports any rule dmesh cannot evaluate. */
+	rs = off ? NULL :
+		dmesh_rules_compile_as(product->owner, (DmeshContract *) contract,
+							   dmesh_property_types(contract, dmesh_source_tupdesc(product), NULL),
+							   CurrentMemoryContext);
+
+	table = relkind ? dmesh_qualified_relname(product->source_relid) :
+		psprintf("%u", product->source_relid);
+	trigger = psprintf("zz_dmesh_contract_%lld", (long long) product->id);
+	/* dropping a trigger locks the table exclusively; adding one, less */
+	if (relkind != '\0')
+		dmesh_lock_relation(product->source_relid,
+							OidIsValid(get_trigger_oid(product->source_relid, trigger, true)) ?
+							AccessExclusiveLock : ShareRowExclusiveLock);
+	dmesh_drop_enforcement(product);
+	if (!off)
+	{
+		dmesh_spi_utility(psprintf("CREATE TRIGGER %s BEFORE INSERT OR UPDATE ON %s"
+								   " FOR EACH ROW EXECUTE FUNCTION dmesh._contract_row('%lld', %s)",
+								   quote_identifier(trigger), table, (long long) product->id,
+								   quote_literal_cstr(mode)));
+		if (strcmp(mode, "reject") != 0)
+			dmesh_spi_utility(psprintf("CREATE TRIGGER %s AFTER INSERT OR UPDATE ON %s"
+									   " FOR EACH STATEMENT EXECUTE FUNCTION dmesh._contract_statement('%lld', %s)",
+									   quote_identifier(psprintf("%s_stmt", trigger)), table,
+									   (long long) product->id, quote_literal_cstr(mode)));
+	}
+	*table_out = table;
+	return rs;
 }
 
 Datum
@@ -137,11 +212,12 @@ dmesh_enforce_contract(PG_FUNCTION_ARGS)
 	DmeshSection section;
 	DmeshProduct product;
 	DmeshContract *contract;
-	DmeshRuleSet *rs;
-	char	   *table;
-	char	   *trigger;
-	char		relkind;
 	DmeshJson	details;
+	StringInfoData tables;
+	int			nparts;
+	DmeshRuleSet **rs;
+	char	  **objects;
+	char	   *single_table = NULL;
 
 	if (!off)
 		(void) parse_mode(mode);
@@ -149,77 +225,70 @@ dmesh_enforce_contract(PG_FUNCTION_ARGS)
 	dmesh_begin_product_call(ref, caller, "enforce contracts on", &section, &product);
 	if (!off)
 		dmesh_refuse_retired(&product, "enforce the contract of");
-
-	if (!OidIsValid(product.source_relid))
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("data product \"%s\" is defined by a query", dmesh_product_display(&product)),
-				 errdetail("Writes are held to a contract on the table they go to."),
-				 errhint("Enforce the contract on a product whose source is a table, or check this one with dmesh.check_product.")));
-	relkind = get_rel_relkind(product.source_relid);
-	if (!off && relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE)
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("source %s of data product \"%s\" is not a table",
-						dmesh_qualified_relname(product.source_relid),
-						dmesh_product_display(&product)),
-				 errdetail("Writes are held to a contract on the table they go to.")));
-	if (relkind != '\0' && !pg_class_ownercheck(product.source_relid, caller))
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied to enforce the contract of data product \"%s\"",
-						dmesh_product_display(&product)),
-				 errdetail("Enforcement puts triggers on %s; only its owner may do that.",
-						   dmesh_qualified_relname(product.source_relid))));
-
-	/* Compiling now reports any rule dmesh cannot evaluate. */
 	contract = dmesh_load_contract(&product, NULL, -1);
-	rs = off ? NULL :
-		dmesh_rules_compile_as(product.owner, contract,
-							   dmesh_property_types(contract, dmesh_source_tupdesc(&product), NULL),
-							   CurrentMemoryContext);
 
-	table = relkind ? dmesh_qualified_relname(product.source_relid) :
-		psprintf("%u", product.source_relid);
-	trigger = psprintf("zz_dmesh_contract_%lld", (long long) product.id);
-	/* dropping a trigger locks the table exclusively; adding one, less */
-	if (relkind != '\0')
-		dmesh_lock_relation(product.source_relid,
-							OidIsValid(get_trigger_oid(product.source_relid, trigger, true)) ?
-							AccessExclusiveLock : ShareRowExclusiveLock);
-	dmesh_drop_enforcement(&product);
-	if (!off)
+	/* each object's source (a product with one source: that source) */
+	nparts = dmesh_product_has_objects(&product) ? product.nobjects : 1;
+	rs = palloc0(sizeof(DmeshRuleSet *) * nparts);
+	objects = palloc0(sizeof(char *) * nparts);
+	initStringInfo(&tables);
+	appendStringInfoChar(&tables, '[');
+	for (int i = 0; i < nparts; i++)
 	{
-		dmesh_spi_utility(psprintf("CREATE TRIGGER %s BEFORE INSERT OR UPDATE ON %s"
-								   " FOR EACH ROW EXECUTE FUNCTION dmesh._contract_row('%lld', %s)",
-								   quote_identifier(trigger), table, (long long) product.id,
-								   quote_literal_cstr(mode)));
-		if (strcmp(mode, "reject") != 0)
-			dmesh_spi_utility(psprintf("CREATE TRIGGER %s AFTER INSERT OR UPDATE ON %s"
-									   " FOR EACH STATEMENT EXECUTE FUNCTION dmesh._contract_statement('%lld', %s)",
-									   quote_identifier(psprintf("%s_stmt", trigger)), table,
-									   (long long) product.id, quote_literal_cstr(mode)));
+		DmeshProduct view = dmesh_product_object(&product, i);
+		DmeshContract *object = contract;
+		char	   *table;
+
+		if (view.object != NULL)
+		{
+			int			c = dmesh_contract_find_object(contract, view.object);
+
+			if (c < 0)
+			{
+				/* an object of an older major only: no rules now, triggers off */
+				if (!off)
+					continue;
+			}
+			else
+				object = dmesh_contract_object(contract, c);
+		}
+		objects[i] = view.object;
+		rs[i] = enforce_object(&view, object, mode, off, caller, &table);
+		single_table = table;
+		if (tables.len > 1)
+			appendStringInfoString(&tables, ", ");
+		escape_json(&tables, table);
 	}
+	appendStringInfoChar(&tables, ']');
 
 	dmesh_json_init(&details);
 	dmesh_json_str(&details, "mode", mode);
-	dmesh_json_str(&details, "relation", table);
+	if (dmesh_product_has_objects(&product))
+		dmesh_json_raw(&details, "relations", tables.data);
+	else
+		dmesh_json_str(&details, "relation", single_table);
 	dmesh_json_str(&details, "contract_version", contract->version);
 	dmesh_log_event(caller, "enforce_contract", "data_product", dmesh_product_display(&product),
 					product.domain.id, product.id, dmesh_json_finish(&details));
 
-	for (int i = 0; !off && i < rs->nrules; i++)
+	for (int p = 0; !off && p < nparts; p++)
 	{
-		DmeshRule  *r = &rs->rules[i];
-		Datum		values[3];
-		bool		nulls[3] = {0};
+		for (int i = 0; rs[p] != NULL && i < rs[p]->nrules; i++)
+		{
+			DmeshRule  *r = &rs[p]->rules[i];
+			Datum		values[4];
+			bool		nulls[4] = {0};
 
-		values[0] = CStringGetTextDatum(r->name);
-		nulls[1] = (r->property == NULL);
-		if (r->property)
-			values[1] = CStringGetTextDatum(r->property);
-		values[2] = CStringGetTextDatum(on_write_text(r));
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+			values[0] = CStringGetTextDatum(r->name);
+			nulls[1] = (r->property == NULL);
+			if (r->property)
+				values[1] = CStringGetTextDatum(r->property);
+			values[2] = CStringGetTextDatum(on_write_text(r));
+			nulls[3] = (objects[p] == NULL);
+			if (objects[p])
+				values[3] = CStringGetTextDatum(objects[p]);
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		}
 	}
 	dmesh_end_call(&section);
 	return (Datum) 0;

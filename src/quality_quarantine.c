@@ -15,6 +15,7 @@
 
 #include "access/htup_details.h"
 #include "access/table.h"
+#include "catalog/partition.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
@@ -121,6 +122,7 @@ typedef struct Held
 	char	   *operation;
 	char	   *row_data;
 	char	   *old_row;
+	Oid			relation;		/* the table written to (a source, or its partition) */
 } Held;
 
 /*
@@ -137,7 +139,8 @@ held_rows(const DmeshProduct *product, ArrayType *ids)
 	dmesh_args_init(&args);
 	dmesh_arg_int8(&args, product->id);
 	dmesh_arg_datum(&args, INT8ARRAYOID, ids ? PointerGetDatum(ids) : (Datum) 0, ids == NULL);
-	n = dmesh_spi_exec("SELECT quarantine_id, operation, row_data, old_row"
+	n = dmesh_spi_exec("SELECT quarantine_id, operation, row_data, old_row,"
+					   "       to_regclass(relation)::oid"	/* stored qualified; NULL if gone */
 					   "  FROM dmesh.quarantined_row"
 					   " WHERE product_id = $1 AND ($2 IS NULL OR quarantine_id = ANY ($2))"
 					   " ORDER BY quarantine_id FOR UPDATE",
@@ -150,6 +153,7 @@ held_rows(const DmeshProduct *product, ArrayType *ids)
 		h->operation = dmesh_spi_text(i, 2);
 		h->row_data = dmesh_spi_text(i, 3);
 		h->old_row = dmesh_spi_text(i, 4);
+		h->relation = dmesh_spi_oid(i, 5);
 		rows = lappend(rows, h);
 	}
 	if (ids != NULL)
@@ -214,6 +218,65 @@ writable_columns(Oid relid, StringInfo cols, StringInfo from_r)
 	table_close(rel, AccessShareLock);
 }
 
+/* Where released rows go: a source table and its statements, made once. */
+typedef struct ReleaseTarget
+{
+	char	   *table;
+	char	   *insert_sql;
+	char	   *update_sql;
+} ReleaseTarget;
+
+/*
+ * The source a quarantined row goes back to: the source it was written to
+ * (a product's one source, or one object's), through its parent if it was
+ * written to a partition.
+ */
+static ReleaseTarget *
+release_target(const DmeshProduct *product, const Oid *sources, ReleaseTarget *targets,
+			   Oid relation)
+{
+	int			object = -1;
+	ReleaseTarget *t;
+	StringInfoData cols;
+	StringInfoData from_r;
+
+	for (int i = 0; i < product->nobjects && object < 0; i++)
+	{
+		if (!OidIsValid(sources[i]))
+			continue;
+		if (relation == sources[i] ||
+			(get_rel_relispartition(relation) &&
+			 list_member_oid(get_partition_ancestors(relation), sources[i])))
+			object = i;
+	}
+	if (object < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("a quarantined row of data product \"%s\" was written to a table that is no source of the product any more",
+						dmesh_product_display(product)),
+				 OidIsValid(relation) ? errdetail("The table is %s.", dmesh_qualified_relname(relation)) : 0,
+				 errhint("Discard it with dmesh.discard_quarantine.")));
+	t = &targets[object];
+	if (t->table != NULL)
+		return t;
+
+	t->table = dmesh_qualified_relname(sources[object]);
+	initStringInfo(&cols);
+	initStringInfo(&from_r);
+	writable_columns(sources[object], &cols, &from_r);
+	t->insert_sql = psprintf("INSERT INTO %s AS t (%s) OVERRIDING SYSTEM VALUE"
+							 " SELECT %s FROM pg_catalog.jsonb_populate_record(NULL::%s, $1::pg_catalog.jsonb) r"
+							 " RETURNING 1",
+							 t->table, cols.data, from_r.data, t->table);
+	t->update_sql = psprintf("UPDATE %s t SET (%s) = (SELECT %s FROM pg_catalog.jsonb_populate_record(NULL::%s, $1::pg_catalog.jsonb) r)"
+							 " WHERE t.ctid = (SELECT s.ctid FROM %s s"
+							 "                  WHERE pg_catalog.to_jsonb(s) OPERATOR(pg_catalog.=) $2::pg_catalog.jsonb"
+							 "                  LIMIT 1)"
+							 " RETURNING 1",
+							 t->table, cols.data, from_r.data, t->table, t->table);
+	return t;
+}
+
 Datum
 dmesh_release_quarantine(PG_FUNCTION_ARGS)
 {
@@ -227,35 +290,21 @@ dmesh_release_quarantine(PG_FUNCTION_ARGS)
 	int64		written = 0;
 	int64		again = 0;
 	int64		kept = 0;
-	char	   *table;
-	char	   *insert_sql;
-	char	   *update_sql;
-	StringInfoData cols;
-	StringInfoData from_r;
+	Oid		   *sources;
+	ReleaseTarget *targets;
 	DmeshJson	details;
 
 	dmesh_begin_product_call(ref, caller, "release quarantined rows of", &section, &product);
-	if (!OidIsValid(product.source_relid))
+	sources = palloc0(sizeof(Oid) * product.nobjects);
+	for (int i = 0; i < product.nobjects; i++)
+		sources[i] = dmesh_product_object(&product, i).source_relid;
+	if (!OidIsValid(sources[0]) && product.nobjects == 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("data product \"%s\" is defined by a query and has no quarantine",
 						dmesh_product_display(&product))));
 	rows = held_rows(&product, ids);
-
-	table = dmesh_qualified_relname(product.source_relid);
-	initStringInfo(&cols);
-	initStringInfo(&from_r);
-	writable_columns(product.source_relid, &cols, &from_r);
-	insert_sql = psprintf("INSERT INTO %s AS t (%s) OVERRIDING SYSTEM VALUE"
-						  " SELECT %s FROM pg_catalog.jsonb_populate_record(NULL::%s, $1::pg_catalog.jsonb) r"
-						  " RETURNING 1",
-						  table, cols.data, from_r.data, table);
-	update_sql = psprintf("UPDATE %s t SET (%s) = (SELECT %s FROM pg_catalog.jsonb_populate_record(NULL::%s, $1::pg_catalog.jsonb) r)"
-						  " WHERE t.ctid = (SELECT s.ctid FROM %s s"
-						  "                  WHERE pg_catalog.to_jsonb(s) OPERATOR(pg_catalog.=) $2::pg_catalog.jsonb"
-						  "                  LIMIT 1)"
-						  " RETURNING 1",
-						  table, cols.data, from_r.data, table, table);
+	targets = palloc0(sizeof(ReleaseTarget) * product.nobjects);
 
 	foreach(lc, rows)
 	{
@@ -264,6 +313,10 @@ dmesh_release_quarantine(PG_FUNCTION_ARGS)
 		DmeshArgs	args;
 		uint64		n;
 		bool		update = strcmp(h->operation, "UPDATE") == 0;
+		ReleaseTarget *target = release_target(&product, sources, targets, h->relation);
+		const char *table = target->table;
+		const char *insert_sql = target->insert_sql;
+		const char *update_sql = target->update_sql;
 
 		if (update)
 		{

@@ -163,6 +163,8 @@ build_entry(DmeshEnforcement *entry, int64 product_id, Relation rel)
 	Jsonb	   *doc;
 	Oid		   *types;
 	AttrNumber *attnums;
+	int			object = -1;
+	int			contract_object = 0;
 
 	SPI_connect();
 	dmesh_enter_privileged(&section);
@@ -179,7 +181,14 @@ build_entry(DmeshEnforcement *entry, int64 product_id, Relation rel)
 	ref.product = dmesh_spi_text(0, 2);
 	if (!dmesh_load_product(&ref, DMESH_NO_LOCK, &product))
 		elog(ERROR, "data product %lld vanished", (long long) product_id);
-	if (!is_source_or_partition(RelationGetRelid(rel), product.source_relid))
+	/* the object whose source the table is (a product's one source, or an object's) */
+	for (int i = 0; i < product.nobjects; i++)
+		if (is_source_or_partition(RelationGetRelid(rel), product.objects[i].relid))
+			object = i;
+	if (object < 0 && !dmesh_product_has_objects(&product) &&
+		is_source_or_partition(RelationGetRelid(rel), product.source_relid))
+		object = 0;
+	if (object < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("dmesh enforcement trigger on %s does not belong to it",
@@ -188,6 +197,19 @@ build_entry(DmeshEnforcement *entry, int64 product_id, Relation rel)
 						   dmesh_product_display(&product)),
 				 errhint("Use dmesh.enforce_contract to hold a product's source to its contract.")));
 	contract = dmesh_load_contract(&product, NULL, -1);
+	product = dmesh_product_object(&product, object);
+	if (product.object != NULL)
+	{
+		contract_object = dmesh_contract_find_object(contract, product.object);
+		if (contract_object < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("the active contract of data product \"%s\" has no object \"%s\"",
+							dmesh_product_display(&product), product.object),
+					 errhint("Stop enforcing it on %s with dmesh.enforce_contract('%s', 'off').",
+							 dmesh_qualified_relname(RelationGetRelid(rel)),
+							 dmesh_product_display(&product))));
+	}
 
 	cxt = AllocSetContextCreate(CacheMemoryContext, "dmesh enforcement",
 								ALLOCSET_SMALL_SIZES);
@@ -196,6 +218,8 @@ build_entry(DmeshEnforcement *entry, int64 product_id, Relation rel)
 	{
 		doc = DatumGetJsonbPCopy(JsonbPGetDatum(contract->doc));
 		contract = dmesh_contract_compile_stored(doc);
+		if (contract->nobjects > 1)
+			contract = dmesh_contract_object(contract, contract_object);
 		attnums = palloc(sizeof(AttrNumber) * Max(contract->nprops, 1));
 		types = dmesh_property_types(contract, RelationGetDescr(rel), attnums);
 		entry->rs = dmesh_rules_compile_as(product.owner, contract, types, cxt);

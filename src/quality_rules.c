@@ -1546,7 +1546,7 @@ dmesh_rules_compile(DmeshContract *contract, const Oid *types, MemoryContext par
 	}
 	for (int i = 0; i < contract->nprops; i++)
 	{
-		char	   *path = psprintf("schema[0].properties[%d].", i);
+		char	   *path = psprintf("schema[%d].properties[%d].", contract->object_index, i);
 		ErrorContextCallback callback;
 
 		CHECK_FOR_INTERRUPTS();
@@ -1572,10 +1572,10 @@ dmesh_rules_compile(DmeshContract *contract, const Oid *types, MemoryContext par
 									 DMESH_METRIC_DUPLICATE);
 
 			r->test = DMESH_TEST_DUPLICATE;
-			set_duplicate_keys(rs, r, keys, nkeys, "schema[0].");
+			set_duplicate_keys(rs, r, keys, nkeys, psprintf("schema[%d].", contract->object_index));
 		}
 	}
-	compile_quality_list(rs, props, contract->object, -1, "schema[0].");
+	compile_quality_list(rs, props, contract->object, -1, psprintf("schema[%d].", contract->object_index));
 	dmesh_name_map_free(props);
 
 	/* What each rule needs, and which rules a write can break alone. */

@@ -53,6 +53,7 @@ CREATE TABLE @extschema@.quality_result (
     unit         text,
     rows_checked bigint,
     detail       text,
+    object       text,
     PRIMARY KEY (run_id, position)
 );
 COMMENT ON TABLE @extschema@.quality_result IS
@@ -71,6 +72,7 @@ COMMENT ON COLUMN @extschema@.quality_result.unit IS 'rows or percent for counts
 COMMENT ON COLUMN @extschema@.quality_result.rows_checked IS 'Rows the metric was computed over.';
 COMMENT ON COLUMN @extschema@.quality_result.detail IS
   'Why a rule could not be evaluated: the error as the code writes it, values left out, and its SQLSTATE. Readable by the product''s managers and consumers only (row-level security).';
+COMMENT ON COLUMN @extschema@.quality_result.object IS 'The contract object the rule is on, for a product with several objects; NULL for a product with one.';
 
 CREATE TABLE @extschema@.quarantined_row (
     quarantine_id    bigserial PRIMARY KEY,
@@ -203,18 +205,18 @@ COMMENT ON AGGREGATE @extschema@._quality_scan(jsonb, integer[], VARIADIC "any")
 
 CREATE FUNCTION @extschema@.check_product(product text)
 RETURNS TABLE (rule text, property text, metric text, passed boolean, observed numeric,
-               expected text, rows_checked bigint, severity text)
+               expected text, rows_checked bigint, severity text, object text)
 AS 'MODULE_PATHNAME', 'dmesh_check_product'
 LANGUAGE C STRICT;
 COMMENT ON FUNCTION @extschema@.check_product(text) IS
-  'Evaluate every rule of the product''s active contract over its data, in one scan (sql rules run as their own queries); store and return the results. A rule not run here has passed NULL and says why in expected.';
+  'Evaluate every rule of the product''s active contract over its data, in one scan per object (sql rules run as their own queries); store and return the results. A rule not run here has passed NULL and says why in expected; object names the contract object of a product with several.';
 
 CREATE FUNCTION @extschema@.enforce_contract(product text, mode text DEFAULT 'reject')
-RETURNS TABLE (rule text, property text, checked text)
+RETURNS TABLE (rule text, property text, checked text, object text)
 AS 'MODULE_PATHNAME', 'dmesh_enforce_contract'
 LANGUAGE C STRICT;
 COMMENT ON FUNCTION @extschema@.enforce_contract(text, text) IS
-  'Hold writes to the product''s source table to its contract: reject, quarantine or warn; off removes the trigger. Returns each rule and how a write is checked against it, or why it is not run here.';
+  'Hold writes to the product''s source tables to its contract: reject, quarantine or warn; off removes the triggers. Returns each rule and how a write is checked against it, or why it is not run here; object names the contract object of a product with several.';
 
 CREATE FUNCTION @extschema@.release_quarantine(product text, ids bigint[] DEFAULT NULL)
 RETURNS bigint
@@ -339,8 +341,9 @@ SELECT d.name AS domain,
        pg_catalog.split_part(pg_catalog.encode(t.tgargs, 'escape'), '\000', 2) AS mode
   FROM @extschema@.data_product p
   JOIN @extschema@.domain d ON d.domain_id OPERATOR(pg_catalog.=) p.domain_id
+  JOIN @extschema@.product_sources s ON s.product_id OPERATOR(pg_catalog.=) p.product_id
   JOIN pg_catalog.pg_trigger t
-    ON t.tgrelid OPERATOR(pg_catalog.=) p.source_relation::pg_catalog.oid
+    ON t.tgrelid OPERATOR(pg_catalog.=) s.source_relation::pg_catalog.oid
    AND t.tgname OPERATOR(pg_catalog.=) ('zz_dmesh_contract_' OPERATOR(pg_catalog.||) p.product_id);
 COMMENT ON VIEW @extschema@.enforcement IS
   'Products whose source table holds writes to the contract, and the mode: reject, quarantine or warn. Read from the triggers themselves.';

@@ -148,6 +148,30 @@ SELECT id FROM dmesh_pobj.psales_customers_v1 ORDER BY id;
 RESET ROLE;
 SET ROLE pobj_team;
 
+-- Quality: each object checked on its own source, results naming the
+-- object; writes held on every object's source table.
+INSERT INTO pobj_src.customers VALUES (12, 'Cy');
+SELECT object, rule, property, passed, observed, rows_checked FROM dmesh.check_product('pobj.psales')
+ ORDER BY object, rule, property;
+SELECT rules, passed, failed FROM dmesh.quality_run
+ WHERE product_id = (SELECT product_id FROM dmesh.data_product WHERE name = 'psales')
+ ORDER BY run_id DESC LIMIT 1;
+SELECT object, rule, property, checked FROM dmesh.enforce_contract('pobj.psales', 'reject')
+ ORDER BY object, rule, property;
+SELECT relation, mode FROM dmesh.enforcement WHERE product = 'psales' ORDER BY relation::text;
+INSERT INTO pobj_src.customers VALUES (13, NULL);
+INSERT INTO pobj_src.orders VALUES (NULL, 10, 1.00);
+INSERT INTO pobj_src.lines VALUES (3, 'C', 1);           -- no rule broken
+SELECT count(*) AS rules FROM dmesh.enforce_contract('pobj.psales', 'quarantine');
+INSERT INTO pobj_src.customers VALUES (14, NULL);
+SELECT relation, row_data->>'id' AS id FROM dmesh.quarantine WHERE product = 'psales';
+UPDATE pobj_src.customers SET name = 'Di' WHERE id = 14;  -- nothing there: it was held back
+SELECT dmesh.release_quarantine('pobj.psales');           -- still breaks the rule: held again
+SELECT relation, row_data->>'id' AS id FROM dmesh.quarantine WHERE product = 'psales';
+SELECT dmesh.discard_quarantine('pobj.psales', (SELECT array_agg(quarantine_id) FROM dmesh.quarantine WHERE product = 'psales'));
+SELECT count(*) AS rules FROM dmesh.enforce_contract('pobj.psales', 'off');
+SELECT count(*) AS enforced FROM dmesh.enforcement WHERE product = 'psales';
+
 -- Retiring drops every relation of the product.
 SELECT dmesh.retire_data_product('pobj.psales');
 SELECT o.object, o.status FROM dmesh.output_port o
