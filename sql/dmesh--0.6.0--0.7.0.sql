@@ -1406,3 +1406,130 @@ SELECT d.name AS domain,
   JOIN pg_catalog.pg_trigger t
     ON t.tgrelid OPERATOR(pg_catalog.=) s.source_relation::pg_catalog.oid
    AND t.tgname OPERATOR(pg_catalog.=) ('zz_dmesh_contract_' OPERATOR(pg_catalog.||) p.product_id);
+
+-------------------------------------------------------------------------------
+-- Properties of every object of the schema held (several objects, or a
+-- schema left to the source): search, metadata, masking, freshness
+-------------------------------------------------------------------------------
+
+CREATE OR REPLACE FUNCTION @extschema@.search_document(m @extschema@.marketplace)
+RETURNS tsvector
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT pg_catalog.setweight(pg_catalog.to_tsvector('pg_catalog.english'::pg_catalog.regconfig,
+               pg_catalog.concat_ws(' ', m.domain, m.product)), 'A')
+        OPERATOR(pg_catalog.||) pg_catalog.setweight(pg_catalog.to_tsvector('pg_catalog.english'::pg_catalog.regconfig,
+               pg_catalog.array_to_string(m.tags, ' ')), 'B')
+        OPERATOR(pg_catalog.||) pg_catalog.setweight(pg_catalog.to_tsvector('pg_catalog.english'::pg_catalog.regconfig,
+               pg_catalog.concat_ws(' ', m.description, m.deprecation_reason,
+                   m.contract OPERATOR(pg_catalog.#>>) '{description,purpose}',
+                   m.contract OPERATOR(pg_catalog.#>>) '{description,usage}',
+                   m.contract OPERATOR(pg_catalog.#>>) '{description,limitations}',
+                   (SELECT pg_catalog.string_agg(o OPERATOR(pg_catalog.->>) 'description', ' ')
+                      FROM pg_catalog.jsonb_array_elements(COALESCE(m.contract OPERATOR(pg_catalog.->) 'schema', '[]')) o))), 'C')
+        OPERATOR(pg_catalog.||) pg_catalog.setweight(pg_catalog.to_tsvector('pg_catalog.english'::pg_catalog.regconfig,
+               COALESCE((SELECT pg_catalog.string_agg(
+                                    pg_catalog.concat_ws(' ', col OPERATOR(pg_catalog.->>) 'name',
+                                                              col OPERATOR(pg_catalog.->>) 'description'), ' ')
+                           FROM pg_catalog.jsonb_array_elements(m.columns) AS col), '')
+               OPERATOR(pg_catalog.||) ' ' OPERATOR(pg_catalog.||)
+               COALESCE((SELECT pg_catalog.string_agg(
+                                    pg_catalog.concat_ws(' ', prop OPERATOR(pg_catalog.->>) 'businessName',
+                                                              prop OPERATOR(pg_catalog.->>) 'description'), ' ')
+                           FROM pg_catalog.jsonb_path_query(
+                                    m.contract, '$.schema[*].properties[*]') AS prop), '')), 'D');
+END;
+
+CREATE OR REPLACE VIEW @extschema@.product_metadata AS
+SELECT p.product_id,
+       d.name AS domain,
+       p.name AS product,
+       p.description,
+       p.owner,
+       p.status,
+       p.tags,
+       p.version,
+       k.document OPERATOR(pg_catalog.#>>) '{description,purpose}' AS purpose,
+       k.document OPERATOR(pg_catalog.#>>) '{description,usage}' AS usage,
+       (SELECT pg_catalog.count(*)::integer
+          FROM pg_catalog.jsonb_path_query(COALESCE(k.held_schema, k.document OPERATOR(pg_catalog.->) 'schema'), '$[*].properties[*]')) AS properties,
+       (SELECT pg_catalog.array_agg(DISTINCT e OPERATOR(pg_catalog.->>) 'classification')
+          FROM pg_catalog.jsonb_path_query(COALESCE(k.held_schema, k.document OPERATOR(pg_catalog.->) 'schema'), '$[*].properties[*]') e
+         WHERE e OPERATOR(pg_catalog.?) 'classification') AS classifications,
+       EXISTS (SELECT 1 FROM pg_catalog.jsonb_array_elements(
+                   COALESCE(k.document OPERATOR(pg_catalog.->) 'slaProperties', '[]'::jsonb)) s
+                WHERE s OPERATOR(pg_catalog.->>) 'property' OPERATOR(pg_catalog.=) 'freshness') AS has_freshness_sla,
+       @extschema@._rule_count(p.product_id) AS quality_rules,
+       k.document AS contract
+  FROM @extschema@.data_product p
+  JOIN @extschema@.domain d ON d.domain_id OPERATOR(pg_catalog.=) p.domain_id
+  LEFT JOIN @extschema@.contract k ON k.product_id OPERATOR(pg_catalog.=) p.product_id
+                                  AND k.version OPERATOR(pg_catalog.=) p.version;
+
+CREATE OR REPLACE VIEW @extschema@.masking AS
+SELECT d.name AS domain,
+       p.name AS product,
+       prop OPERATOR(pg_catalog.->>) 'name' AS property,
+       prop OPERATOR(pg_catalog.->>) 'classification' AS classification,
+       pol.name AS policy,
+       pol.rule OPERATOR(pg_catalog.->>) 'mask' AS mask
+  FROM @extschema@.data_product p
+  JOIN @extschema@.domain d ON d.domain_id OPERATOR(pg_catalog.=) p.domain_id
+  JOIN @extschema@.contract k ON k.product_id OPERATOR(pg_catalog.=) p.product_id
+                             AND k.version OPERATOR(pg_catalog.=) p.version
+  CROSS JOIN LATERAL pg_catalog.jsonb_path_query(COALESCE(k.held_schema, k.document OPERATOR(pg_catalog.->) 'schema'), '$[*].properties[*]') prop
+  LEFT JOIN LATERAL (
+        SELECT pl.name, pl.rule FROM @extschema@.policy pl
+         WHERE pl.kind OPERATOR(pg_catalog.=) 'masking'
+           AND pl.rule OPERATOR(pg_catalog.->>) 'classification' OPERATOR(pg_catalog.=) (prop OPERATOR(pg_catalog.->>) 'classification')
+           AND (pl.product_id OPERATOR(pg_catalog.=) p.product_id
+                OR (pl.product_id IS NULL AND pl.domain_id OPERATOR(pg_catalog.=) p.domain_id)
+                OR (pl.product_id IS NULL AND pl.domain_id IS NULL))
+         ORDER BY (pl.product_id IS NULL), (pl.domain_id IS NULL)
+         LIMIT 1) pol ON true
+ WHERE prop OPERATOR(pg_catalog.?) 'classification';
+
+CREATE OR REPLACE FUNCTION @extschema@._watch_freshness()
+RETURNS integer
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    r record;
+    watched integer := 0;
+BEGIN
+    FOR r IN
+        SELECT p.product_id, d.name || '.' || p.name AS ref,
+               coalesce(s.freshness,
+                        @extschema@._sla_interval((sla ->> 'value')::numeric, sla ->> 'unit')) AS limit_age,
+               sla ->> 'element' AS element,
+               EXISTS (SELECT FROM jsonb_path_query(coalesce(k.held_schema, k.document -> 'schema', '[]'), '$[*].properties[*]') pr
+                        WHERE pr ->> 'name' = regexp_replace(sla ->> 'element', '^.*\.', '')
+                          AND lower(pr ->> 'classification') IN ('pii', 'restricted')) AS masked
+          FROM @extschema@.data_product p
+          JOIN @extschema@.domain d ON d.domain_id = p.domain_id
+          LEFT JOIN @extschema@.schedule s ON s.product_id = p.product_id
+          LEFT JOIN @extschema@.contract k ON k.product_id = p.product_id AND k.version = p.version
+          LEFT JOIN LATERAL (
+                SELECT e AS sla FROM jsonb_array_elements(coalesce(k.document -> 'slaProperties', '[]')) e
+                 WHERE e ->> 'property' = 'freshness' LIMIT 1) f ON true
+         WHERE p.status IN ('published', 'deprecated')
+           AND (s.freshness IS NOT NULL OR f.sla IS NOT NULL)
+    LOOP
+        DECLARE
+            newest timestamptz := @extschema@._newest_data(r.ref, r.element);
+        BEGIN
+            CONTINUE WHEN newest IS NULL OR r.limit_age IS NULL;    -- age unknown
+            -- the age of a masked column's newest value would tell the value
+            PERFORM @extschema@._incident(r.product_id, 'freshness', now() - newest > r.limit_age,
+                                          CASE WHEN r.masked
+                                               THEN jsonb_build_object('limit', r.limit_age::text)
+                                               ELSE jsonb_build_object('newest_data', newest,
+                                                                       'age', (now() - newest)::text,
+                                                                       'limit', r.limit_age::text) END);
+            watched := watched + 1;
+        END;
+    END LOOP;
+    RETURN watched;
+END
+$$;

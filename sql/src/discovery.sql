@@ -112,7 +112,8 @@ BEGIN ATOMIC
                    m.contract OPERATOR(pg_catalog.#>>) '{description,purpose}',
                    m.contract OPERATOR(pg_catalog.#>>) '{description,usage}',
                    m.contract OPERATOR(pg_catalog.#>>) '{description,limitations}',
-                   m.contract OPERATOR(pg_catalog.#>>) '{schema,0,description}')), 'C')
+                   (SELECT pg_catalog.string_agg(o OPERATOR(pg_catalog.->>) 'description', ' ')
+                      FROM pg_catalog.jsonb_array_elements(COALESCE(m.contract OPERATOR(pg_catalog.->) 'schema', '[]')) o))), 'C')
         OPERATOR(pg_catalog.||) pg_catalog.setweight(pg_catalog.to_tsvector('pg_catalog.english'::pg_catalog.regconfig,
                COALESCE((SELECT pg_catalog.string_agg(
                                     pg_catalog.concat_ws(' ', col OPERATOR(pg_catalog.->>) 'name',
@@ -122,8 +123,8 @@ BEGIN ATOMIC
                COALESCE((SELECT pg_catalog.string_agg(
                                     pg_catalog.concat_ws(' ', prop OPERATOR(pg_catalog.->>) 'businessName',
                                                               prop OPERATOR(pg_catalog.->>) 'description'), ' ')
-                           FROM pg_catalog.jsonb_array_elements(
-                                    m.contract OPERATOR(pg_catalog.#>) '{schema,0,properties}') AS prop), '')), 'D');
+                           FROM pg_catalog.jsonb_path_query(
+                                    m.contract, '$.schema[*].properties[*]') AS prop), '')), 'D');
 END;
 COMMENT ON FUNCTION @extschema@.search_document(@extschema@.marketplace) IS
   'Full-text document of a marketplace row, weighted: names A, tags B, descriptions and the contract''s purpose, usage and limitations C, columns, column comments and contract property descriptions D.';
@@ -191,9 +192,9 @@ SELECT p.product_id,
        k.document OPERATOR(pg_catalog.#>>) '{description,purpose}' AS purpose,
        k.document OPERATOR(pg_catalog.#>>) '{description,usage}' AS usage,
        (SELECT pg_catalog.count(*)::integer
-          FROM pg_catalog.jsonb_array_elements(k.document OPERATOR(pg_catalog.#>) '{schema,0,properties}')) AS properties,
+          FROM pg_catalog.jsonb_path_query(COALESCE(k.held_schema, k.document OPERATOR(pg_catalog.->) 'schema'), '$[*].properties[*]')) AS properties,
        (SELECT pg_catalog.array_agg(DISTINCT e OPERATOR(pg_catalog.->>) 'classification')
-          FROM pg_catalog.jsonb_array_elements(k.document OPERATOR(pg_catalog.#>) '{schema,0,properties}') e
+          FROM pg_catalog.jsonb_path_query(COALESCE(k.held_schema, k.document OPERATOR(pg_catalog.->) 'schema'), '$[*].properties[*]') e
          WHERE e OPERATOR(pg_catalog.?) 'classification') AS classifications,
        EXISTS (SELECT 1 FROM pg_catalog.jsonb_array_elements(
                    COALESCE(k.document OPERATOR(pg_catalog.->) 'slaProperties', '[]'::jsonb)) s

@@ -222,7 +222,7 @@ SELECT d.name AS domain,
   JOIN @extschema@.domain d ON d.domain_id OPERATOR(pg_catalog.=) p.domain_id
   JOIN @extschema@.contract k ON k.product_id OPERATOR(pg_catalog.=) p.product_id
                              AND k.version OPERATOR(pg_catalog.=) p.version
-  CROSS JOIN LATERAL pg_catalog.jsonb_array_elements(k.document OPERATOR(pg_catalog.#>) '{schema,0,properties}') prop
+  CROSS JOIN LATERAL pg_catalog.jsonb_path_query(COALESCE(k.held_schema, k.document OPERATOR(pg_catalog.->) 'schema'), '$[*].properties[*]') prop
   LEFT JOIN LATERAL (
         SELECT pl.name, pl.rule FROM @extschema@.policy pl
          WHERE pl.kind OPERATOR(pg_catalog.=) 'masking'

@@ -195,7 +195,7 @@ BEGIN
                coalesce(s.freshness,
                         @extschema@._sla_interval((sla ->> 'value')::numeric, sla ->> 'unit')) AS limit_age,
                sla ->> 'element' AS element,
-               EXISTS (SELECT FROM jsonb_array_elements(coalesce(k.document -> 'schema' -> 0 -> 'properties', '[]')) pr
+               EXISTS (SELECT FROM jsonb_path_query(coalesce(k.held_schema, k.document -> 'schema', '[]'), '$[*].properties[*]') pr
                         WHERE pr ->> 'name' = regexp_replace(sla ->> 'element', '^.*\.', '')
                           AND lower(pr ->> 'classification') IN ('pii', 'restricted')) AS masked
           FROM @extschema@.data_product p

@@ -172,6 +172,38 @@ SELECT dmesh.discard_quarantine('pobj.psales', (SELECT array_agg(quarantine_id) 
 SELECT count(*) AS rules FROM dmesh.enforce_contract('pobj.psales', 'off');
 SELECT count(*) AS enforced FROM dmesh.enforcement WHERE product = 'psales';
 
+-- Metadata counts the properties of every object.
+SELECT properties FROM dmesh.product_metadata WHERE product = 'psales';
+
+-- A contract that leaves its schema to the source: kept as written, held
+-- to the source's columns (dmesh.contract.held_schema).
+SELECT dmesh.create_data_product('pobj', 'pheld', 'pobj_src.orders', contract => $y$
+apiVersion: v3.1.0
+kind: DataContract
+id: pobj-held
+version: 1.0.0
+status: active
+slaProperties:
+  - {property: retention, value: 3, unit: y, element: amount}
+$y$) > 0 AS created;
+SELECT document ? 'schema' AS written_schema,
+       jsonb_path_query_array(held_schema, '$[*].properties[*].name') AS held_properties
+  FROM dmesh.contract c JOIN dmesh.data_product p USING (product_id) WHERE p.name = 'pheld';
+SELECT dmesh.yaml_to_jsonb(dmesh.contract_yaml('pobj.pheld')) ? 'schema' AS yaml_has_schema;
+SELECT properties FROM dmesh.product_metadata WHERE product = 'pheld';
+SELECT dmesh.publish_data_product('pobj.pheld');
+SELECT * FROM dmesh.contract_check('pobj.pheld');
+-- ... and an SLA element the source does not have is refused then.
+SELECT dmesh.create_data_product('pobj', 'pheld2', 'pobj_src.orders', contract => $y$
+apiVersion: v3.1.0
+kind: DataContract
+id: pobj-held
+version: 1.0.0
+status: active
+slaProperties:
+  - {property: retention, value: 3, unit: y, element: nothing}
+$y$);
+
 -- Retiring drops every relation of the product.
 SELECT dmesh.retire_data_product('pobj.psales');
 SELECT o.object, o.status FROM dmesh.output_port o
