@@ -394,12 +394,19 @@ dmesh_logical_accepts_in(const DmeshContract *contract, const char *logical, Oid
 
 	get_type_category_preferred(base, &category, &preferred);
 
-	if (strcmp(logical, "date") == 0 && contract != NULL &&
-		(base == TIMESTAMPOID || base == TIMESTAMPTZOID))
+	/*
+	 * ODCS v3.0.x had no timestamp or time type, and wrote them as date; its
+	 * object also stood for a type of the database's own (a domain).
+	 */
+	if (contract != NULL &&
+		((strcmp(logical, "date") == 0 &&
+		  (base == TIMESTAMPOID || base == TIMESTAMPTZOID || base == TIMEOID || base == TIMETZOID)) ||
+		 (strcmp(logical, "object") == 0 && base != typid)))
 	{
 		char	   *api = dmesh_json_text(&contract->doc->root, "apiVersion");
 
-		return api != NULL && strncmp(api, "v3.0.", 5) == 0;
+		if (api != NULL && strncmp(api, "v3.0.", 5) == 0)
+			return true;
 	}
 
 	if (strcmp(logical, "string") == 0)

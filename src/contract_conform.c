@@ -358,6 +358,48 @@ dmesh_physical_type(const char *name)
 }
 
 /*
+ * Is a physicalType the column's type as tools write it outside SQL: the
+ * type's own name as it is stored ("Name", a domain PostgreSQL would read
+ * as the built-in name type), or a length in brackets ("varchar[50]",
+ * which PostgreSQL would read as an array) on a column that is no array?
+ */
+static bool
+written_as_column_type(const char *physical, Form_pg_attribute att)
+{
+	HeapTuple	tuple = SearchSysCache1(TYPEOID, ObjectIdGetDatum(att->atttypid));
+	bool		same = false;
+	const char *open;
+	size_t		len = strlen(physical);
+
+	if (HeapTupleIsValid(tuple))
+	{
+		same = strcmp(NameStr(((Form_pg_type) GETSTRUCT(tuple))->typname), physical) == 0;
+		ReleaseSysCache(tuple);
+	}
+	if (same)
+		return true;
+
+	open = strchr(physical, '[');
+	if (open != NULL && len > 2 && physical[len - 1] == ']' && open[1] != ']' &&
+		strspn(open + 1, "0123456789") == (size_t) (physical + len - 1 - (open + 1)) &&
+		!OidIsValid(get_element_type(att->atttypid)))
+	{
+		char	   *base = pnstrdup(physical, open - physical);
+		char	   *paren = psprintf("%s(%.*s)", base,
+									 (int) (physical + len - 1 - (open + 1)), open + 1);
+		DmeshPhysicalType t = dmesh_physical_type(paren);
+
+		if (t.kind == DMESH_PHYSICAL_POSTGRES)
+			return t.typid == att->atttypid && (t.typmod < 0 || t.typmod == att->atttypmod);
+		/* a length beyond the type's limit ("varchar[2147483647]"): no limit */
+		t = dmesh_physical_type(base);
+		return t.kind == DMESH_PHYSICAL_POSTGRES && t.typid == att->atttypid &&
+			att->atttypmod < 0;
+	}
+	return false;
+}
+
+/*
  * Does a column (described as "what") fit a property's types?
  */
 static void
@@ -372,6 +414,8 @@ check_types(List **findings, const DmeshContract *contract, const DmeshProperty 
 					psprintf("the contract says logicalType %s, but %s has type %s",
 							 prop->logical_type, what, actual));
 	if (prop->physical_type == NULL)
+		return;
+	if (written_as_column_type(prop->physical_type, att))
 		return;
 	physical = dmesh_physical_type(prop->physical_type);
 	if (physical.kind == DMESH_PHYSICAL_INVALID)

@@ -88,4 +88,54 @@ SELECT path, severity FROM dmesh.contract_diff('cphys.p0', '1.0.0', '1.1.0');
 SELECT dmesh.set_contract('cphys.p0', jsonb_set(jsonb_set(dmesh.contract_document('cphys.p0'),
        '{version}', '"1.2.0"'), '{schema,0,properties,0,physicalType}', '"text"')) > 0 AS set;
 SELECT path, severity FROM dmesh.contract_diff('cphys.p0', '1.1.0', '1.2.0');
+
+-- Types as tools write them outside SQL: a domain by its own name ("Name",
+-- which PostgreSQL would fold to the built-in name type), a length in
+-- brackets (varchar[20] for varchar(20)) on a column that is no array; an
+-- array column keeps PostgreSQL's reading.
+CREATE DOMAIN cphys_src."Name" AS varchar(50);
+CREATE DOMAIN cphys_src."Flag" AS boolean;
+CREATE TABLE cphys_src.t2 (n cphys_src."Name", f cphys_src."Flag", v varchar(20), a varchar[], tm time);
+SELECT dmesh.create_data_product('cphys', 'w1', 'cphys_src.t2', contract => $y$
+apiVersion: v3.1.0
+kind: DataContract
+id: x
+version: 1.0.0
+status: active
+schema:
+  - name: t2
+    properties:
+      - {name: n, logicalType: string, physicalType: Name}
+      - {name: v, logicalType: string, physicalType: "varchar[20]"}
+      - {name: a, logicalType: array, physicalType: "varchar[20]"}
+$y$) > 0 AS created;
+SELECT pg_temp.detail($$[{"name": "v", "logicalType": "string", "physicalType": "varchar[10]"}]$$) AS bracket_length_held;
+-- ODCS v3.0.x had no time type and wrote user-defined types as object: a
+-- v3.0 contract may say date for a time column and object for a domain.
+SELECT dmesh.create_data_product('cphys', 'w2', 'cphys_src.t2', contract => $y$
+apiVersion: v3.0.2
+kind: DataContract
+id: x
+version: 1.0.0
+status: active
+schema:
+  - name: t2
+    properties:
+      - {name: n, logicalType: object, physicalType: Name}
+      - {name: f, logicalType: object, physicalType: Flag}
+      - {name: tm, logicalType: date, physicalType: time}
+$y$) > 0 AS created;
+-- ... which a v3.1.0 contract, which has time and string, may not.
+SELECT dmesh.create_data_product('cphys', 'w3', 'cphys_src.t2', contract => $y$
+apiVersion: v3.1.0
+kind: DataContract
+id: x
+version: 1.0.0
+status: active
+schema:
+  - name: t2
+    properties:
+      - {name: f, logicalType: object}
+      - {name: tm, logicalType: date}
+$y$);
 RESET ROLE;
