@@ -741,6 +741,17 @@ BEGIN
           JOIN @extschema@.domain d ON d.domain_id = p.domain_id
                                    AND d.schema_name = (@extschema@._relparts(e.target))[1]::name
          GROUP BY 1
+        UNION
+        -- products (made from a query) whose published relation is itself
+        -- an affected relation
+        SELECT d.name || '.' || p.name, min(r.n)
+          FROM relations r
+          JOIN @extschema@.domain d ON d.schema_name = (@extschema@._relparts(r.rel))[1]::name
+          JOIN @extschema@.output_port o ON o.relation_name = (@extschema@._relparts(r.rel))[2]::name
+                                        AND o.status <> 'retired'
+          JOIN @extschema@.data_product p ON p.product_id = o.product_id AND p.domain_id = d.domain_id
+         WHERE p.product_id <> pid
+         GROUP BY 1
     ), products_min AS (
         SELECT p.name, min(p.n) AS n FROM products p GROUP BY p.name
     ), affected_products AS (

@@ -85,6 +85,19 @@ SELECT kind, name, affected_columns, reads, hops FROM dmesh.impact('usage.orders
 SELECT kind, name, affected_columns, reads, hops FROM dmesh.impact('usage.orders', ARRAY['note']);
 SELECT kind, name, affected_columns, reads, hops FROM dmesh.impact('usage.orders', ARRAY['amount']);
 SELECT * FROM dmesh.impact('usage.nothing');
+-- A product made from a query over the published relation is affected
+-- too: its own published relation is derived from the columns in question.
+SET ROLE use_team;
+SELECT dmesh.create_data_product('usage', 'totals',
+       'SELECT sum(amount) AS total FROM dmesh_usage.orders_v1') > 0 AS created;
+SELECT dmesh.publish_data_product('usage.totals');
+RESET ROLE;
+SELECT kind, name, affected_columns, hops FROM dmesh.impact('usage.orders', ARRAY['amount'])
+ WHERE kind <> 'consumer';
+SELECT count(*) AS products FROM dmesh.impact('usage.orders', ARRAY['note']) WHERE kind = 'product';
+SET ROLE use_team;
+SELECT dmesh.retire_data_product('usage.totals');
+RESET ROLE;
 -- contract_diff counts the consumers of a removed property.
 SET ROLE use_team;
 SELECT dmesh.set_contract('usage.orders',
