@@ -18,7 +18,8 @@ ISOLATION      = $(patsubst test/specs/%.spec,%,$(sort $(wildcard test/specs/*.s
 ISOLATION_OPTS = --inputdir=test --outputdir=. --load-extension=dmesh
 TAP_TESTS    = 1
 PROVE_TESTS  = $(sort $(wildcard test/t/*.pl))
-EXTRA_CLEAN  = results output_iso tmp_check log regression.diffs regression.out $(OBJS:.o=.d)
+EXTRA_CLEAN  = results output_iso tmp_check log regression.diffs regression.out $(OBJS:.o=.d) \
+               test/doc/sql test/doc/results test/doc/regression.diffs test/doc/regression.out
 
 # SQL.  The install script of the current version, sql/dmesh--$(EXTVERSION).sql,
 # is built from the files below, one per concept, concatenated in dependency
@@ -43,6 +44,23 @@ $(DATA_built): $(SQL_SOURCES) dmesh.control Makefile
 
 # The three parts of installcheck as separate targets, so that a runner can
 # report each part even when an earlier one fails.
+# The doc test: the SQL examples of the README, then of each file of docs/
+# (DOC_FILES, in this order), run one after the other in one fresh database
+# (dmesh_doc; the README creates the extension) and compared with
+# test/doc/expected/.  Run it on a cluster of its own: the README creates
+# roles.  test/doc/sql/ is generated.
+DOC_FILES = README.md docs/contracts.md docs/quality.md docs/governance.md \
+            docs/lineage.md docs/worker.md docs/upgrading.md
+DOC_TESTS = $(foreach f,$(DOC_FILES),$(subst /,_,$(basename $(notdir $(f)))))
+.PHONY: doc-sql installcheck-doc print-doc-files
+print-doc-files:
+	@echo $(DOC_FILES)
+doc-sql:
+	@mkdir -p test/doc/sql
+	@$(foreach f,$(DOC_FILES),test/doc/extract.sh $(f) > test/doc/sql/$(subst /,_,$(basename $(notdir $(f)))).sql &&) true
+installcheck-doc: doc-sql
+	$(pg_regress_installcheck) --inputdir=test/doc --outputdir=test/doc --dbname=dmesh_doc $(DOC_TESTS)
+
 .PHONY: installcheck-regress installcheck-isolation installcheck-tap
 installcheck-regress:
 	$(pg_regress_installcheck) $(REGRESS_OPTS) $(REGRESS)

@@ -3,7 +3,8 @@
 # pg_isolation_regress (both on a throwaway cluster with
 # shared_preload_libraries = dmesh) and the TAP tests (which start their
 # own clusters), then PostgreSQL's own regression suite without and with
-# dmesh (test/pgcore/run.sh), and the demo (scripts/demo.sh).  Run as root
+# dmesh (test/pgcore/run.sh), the SQL examples of the README and docs/
+# (make installcheck-doc), and the demo (scripts/demo.sh).  Run as root
 # on Debian bookworm.  Prints one line per
 # test, the diffs of failures, and a closing "N passed, N failed"; exits
 # non-zero if anything failed.
@@ -28,6 +29,11 @@ as_postgres pg_virtualenv -v 15 -o shared_preload_libraries=dmesh sh -c "
     [ -f regression.diffs ] && cp regression.diffs regress.diffs
     make -s PG_CONFIG=$PG_CONFIG installcheck-isolation; i=\$?
     [ \$r -eq 0 ] && [ \$i -eq 0 ]" 2>&1 | grep -v '^[0-9-]* [0-9:.]* UTC ' | tee "$log"
+# The doc test: the README's examples, then docs/'s, in one fresh database
+# of a cluster of their own (the README creates roles).
+echo "== the documentation's SQL examples (test/doc, a throwaway cluster of their own)"
+as_postgres pg_virtualenv -v 15 -o shared_preload_libraries=dmesh \
+    make -s PG_CONFIG=$PG_CONFIG installcheck-doc 2>&1 | grep -v '^[0-9-]* [0-9:.]* UTC ' | tee -a "$log"
 echo "== TAP tests"
 as_postgres make -s PG_CONFIG=$PG_CONFIG installcheck-tap 2>&1 | tee -a "$log"
 # PostgreSQL's own regression suite, without and with dmesh (run as root:
@@ -57,10 +63,11 @@ tap_ok=$(grep -cE '^test/t/[^ ]+\.pl \.+ ok$' "$log")
 passed=$(( $(grep -cE '^test [^ ]+ +\.\.\. ok' "$log") + tap_ok + pgcore_ok + demo_ok ))
 failed=$(( $(grep -cE '^test [^ ]+ +\.\.\. FAILED' "$log") + tap_files - tap_ok + 2 - pgcore_ok - demo_ok ))
 
-for d in regress.diffs regression.diffs; do
+for d in regress.diffs regression.diffs test/doc/regression.diffs; do
     [ -s "$d" ] && { echo "== $d"; cat "$d"; }
 done
-expected=$(( $(ls test/sql/*.sql | wc -l) + $(ls test/specs/*.spec 2>/dev/null | wc -l) + tap_files + 2 ))
+doc_files=$(make -s --no-print-directory PG_CONFIG=$PG_CONFIG print-doc-files 2>/dev/null | wc -w)
+expected=$(( $(ls test/sql/*.sql | wc -l) + $(ls test/specs/*.spec 2>/dev/null | wc -l) + tap_files + doc_files + 2 ))
 if [ $((passed + failed)) -lt "$expected" ]; then
     failed=$(( expected - passed ))
     echo "== some tests did not run (expected $expected results)"

@@ -486,8 +486,13 @@ policy_failure(Jsonb *rule, const char *author, int64 product_id)
 		dmesh_spi_exec("SELECT coalesce(quality_rules, -1) FROM dmesh.product_metadata WHERE product_id = $1",
 					   &args, SPI_OK_SELECT);
 		if (dmesh_spi_int8(0, 1) < want)
-			appendStringInfo(&why, "%smin_quality_rules: the contract has %lld quality rules, %lld required",
-							 why.len ? "; " : "", (long long) dmesh_spi_int8(0, 1), (long long) want);
+		{
+			long long	have = (long long) dmesh_spi_int8(0, 1);
+
+			appendStringInfo(&why, "%smin_quality_rules: the contract has %lld quality %s, %lld required",
+							 why.len ? "; " : "", have, have == 1 ? "rule" : "rules",
+							 (long long) want);
+		}
 	}
 	if (sql != NULL)
 	{
