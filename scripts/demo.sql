@@ -111,9 +111,10 @@ SELECT d.name AS domain, d.owner, count(p.*) AS products
 
 \echo '== the marketplace, as the analyst sees it'
 SET ROLE ana;
-SELECT domain, product, status, version, owner, tags, relation,
-       (SELECT string_agg(c->>'name', ', ') FROM jsonb_array_elements(columns) c) AS columns
-  FROM dmesh.marketplace ORDER BY domain, product;
+SELECT domain, product, status, version, owner, tags, relation, access,
+       (SELECT string_agg(a.attname::text, ', ' ORDER BY a.attnum) FROM pg_attribute a
+         WHERE a.attrelid = m.relation AND a.attnum > 0 AND NOT a.attisdropped) AS columns
+  FROM dmesh.marketplace m ORDER BY domain, product;
 
 \echo '== search: "euros" is only in a column comment'
 SELECT domain, product, round(rank::numeric, 3) AS rank FROM dmesh.search('euros');
