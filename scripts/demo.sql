@@ -209,9 +209,10 @@ SELECT d.name AS domain, d.owner, string_agg(p.name, ', ' ORDER BY p.name) AS pr
 
 \echo '== 5. ana browses the marketplace'
 \echo '   Every published product, with its lifecycle, contract version and the view'
-\echo '   to query. ana sees them all, though she may read only what she was granted.'
+\echo '   to query. ana sees them all, and in access whether she may read each'
+\echo '   (dmesh.access_status(product) tells her how to ask for the others).'
 SET ROLE ana;
-SELECT domain, product, status, version, relation, description
+SELECT domain, product, status, version, relation, access
   FROM dmesh.marketplace ORDER BY domain, product;
 
 \echo '== 6. ana searches it'

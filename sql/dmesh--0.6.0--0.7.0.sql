@@ -4,6 +4,9 @@
 -- exactly; retirement can drop other roles' dependents; the health view
 -- reads only what a contract declares public.  The lineage of CREATE
 -- TABLE AS is read from the query as analyzed, before it is planned.
+-- Each role can see what it may read of a product and how to ask for the
+-- rest (access_status, the marketplace's access column); unknown product
+-- and domain names get a "Did you mean".
 
 \echo Use "ALTER EXTENSION dmesh UPDATE TO '0.7.0'" to load this file. \quit
 
@@ -752,7 +755,8 @@ BEGIN
     IF start_names IS NULL THEN
         RAISE EXCEPTION 'no relation, data product or lineage node named %', quote_literal(lineage.object)
               USING ERRCODE = 'undefined_object',
-                    HINT = 'Name a data product as domain.product, or a relation as schema.name.';
+                    HINT = coalesce('Did you mean "' || @extschema@._suggest_product(lineage.object) || '"?',
+                                    'Name a data product as domain.product, or a relation as schema.name.');
     END IF;
 
     -- Breadth first, one index probe per node and hop: upstream, downstream.
@@ -844,7 +848,8 @@ BEGIN
     IF pid IS NULL THEN
         RAISE EXCEPTION 'data product % does not exist', quote_literal(impact.product)
               USING ERRCODE = 'undefined_object',
-                    HINT = 'Name it as domain.product; dmesh.marketplace lists them.';
+                    HINT = coalesce('Did you mean "' || @extschema@._suggest_product(impact.product) || '"?',
+                                    'Name it as domain.product; dmesh.marketplace lists them.');
     END IF;
 
     -- The published columns in question (all of them when columns is NULL).
@@ -1544,3 +1549,247 @@ BEGIN
     RETURN watched;
 END
 $$;
+
+-------------------------------------------------------------------------------
+-- Messages that guide: what each role may read of a product and how to ask
+-- for more; "Did you mean" for unknown product names; refresh_product
+-- truthful about drafts
+-------------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@._suggest_product(product text)
+RETURNS text
+AS 'MODULE_PATHNAME', 'dmesh_suggest_product'
+LANGUAGE C STABLE STRICT;
+COMMENT ON FUNCTION @extschema@._suggest_product(text) IS
+  'Internal: the one data product (domain.product, not retired) whose name is a typo away from the one given, or NULL: the "Did you mean" hint of errors about unknown products.';
+
+-- What the calling role may read of each product, in one word.  A view,
+-- not a function: it reads agreements and requests as its owner, with no
+-- row-level security to evaluate for each of them, so the marketplace
+-- stays cheap; pg_has_role() asks about the role reading it, and only its
+-- own agreements and requests decide.
+CREATE VIEW @extschema@._access AS
+SELECT p.product_id,
+       CASE
+           WHEN pg_catalog.pg_has_role(p.owner::pg_catalog.oid, 'USAGE') THEN 'owner'
+           WHEN pg_catalog.pg_has_role(d.owner::pg_catalog.oid, 'USAGE') THEN 'manager'
+           WHEN EXISTS (SELECT FROM @extschema@.access_grant g
+                         WHERE g.product_id OPERATOR(pg_catalog.=) p.product_id
+                           AND pg_catalog.pg_has_role(g.consumer::pg_catalog.oid, 'USAGE')
+                           AND (g.expires_at IS NULL
+                                OR g.expires_at OPERATOR(pg_catalog.>) pg_catalog.statement_timestamp()))
+                THEN 'granted'
+           WHEN EXISTS (SELECT FROM @extschema@.access_request r
+                         WHERE r.product_id OPERATOR(pg_catalog.=) p.product_id
+                           AND r.status OPERATOR(pg_catalog.=) 'pending'
+                           AND pg_catalog.pg_has_role(r.requester::pg_catalog.oid, 'USAGE'))
+                THEN 'pending'
+           ELSE COALESCE(
+               -- no live agreement: one that expired, or a denial, whichever is later
+               (SELECT CASE WHEN e.expired_at OPERATOR(pg_catalog.>=)
+                                 COALESCE(r.decided_at, '-infinity'::pg_catalog.timestamptz) THEN 'expired'
+                            WHEN r.status OPERATOR(pg_catalog.=) 'denied' THEN 'denied' END
+                  FROM (SELECT pg_catalog.max(g.expires_at) AS expired_at
+                          FROM @extschema@.access_grant g
+                         WHERE g.product_id OPERATOR(pg_catalog.=) p.product_id
+                           AND pg_catalog.pg_has_role(g.consumer::pg_catalog.oid, 'USAGE')) e
+                  LEFT JOIN LATERAL (
+                       SELECT r.status, r.decided_at FROM @extschema@.access_request r
+                        WHERE r.product_id OPERATOR(pg_catalog.=) p.product_id
+                          AND r.status OPERATOR(pg_catalog.<>) 'pending'
+                          AND pg_catalog.pg_has_role(r.requester::pg_catalog.oid, 'USAGE')
+                        ORDER BY r.decided_at DESC NULLS LAST, r.request_id DESC
+                        LIMIT 1) r ON true),
+               'none') END AS access
+  FROM @extschema@.data_product p
+  JOIN @extschema@.domain d ON d.domain_id OPERATOR(pg_catalog.=) p.domain_id;
+COMMENT ON VIEW @extschema@._access IS
+  'Internal: what the role reading it may read of each data product, in one word: the access column of dmesh.marketplace and dmesh.access_status. Decided by the agreements and requests of the roles whose privileges the reader has, and by no other.';
+COMMENT ON COLUMN @extschema@._access.product_id IS 'The data product.';
+COMMENT ON COLUMN @extschema@._access.access IS
+  'owner (the reader has the privileges of the product''s owner; superusers too), manager (of the domain''s owner: it manages the product, and reads every row once it holds SELECT), granted (an agreement, not expired), pending (no agreement; a request waits), expired (its agreement expired), denied (its latest request was denied, after any expiry), none.';
+GRANT SELECT ON @extschema@._access TO PUBLIC;
+
+CREATE FUNCTION @extschema@.access_status(product text)
+RETURNS TABLE (relation regclass, object text, major integer, access text, row_filter text,
+               masked text[], expires_at timestamptz, next_step text)
+AS 'MODULE_PATHNAME', 'dmesh_access_status'
+LANGUAGE C STABLE STRICT;
+COMMENT ON FUNCTION @extschema@.access_status(text) IS
+  'What the calling role may read of a data product, and how to ask for the rest: one row per live published relation (relation, its object for a product with several, its major version; one row with these NULL when none is published), with access (owner, manager, granted, pending, expired, denied or none; as in dmesh.marketplace), row_filter (the rows the caller''s own agreement lets it see there; NULL for all, or without an agreement), masked (the columns it sees masked there; empty for owners and managers, NULL when it reads nothing there), expires_at (of its agreement, live or expired) and next_step (a statement to run: SELECT dmesh.request_access(...), dmesh.publish_data_product(...) for a draft''s managers, dmesh.grant_access(...) for a manager without SELECT; or what a request waits for, or why nothing can be done; NULL when nothing is needed). Reads only the caller''s own agreements and requests.';
+
+-- The marketplace shows the reader's access, and no column wider than a
+-- line: the contract (and the columns) are one join away.  search() and
+-- search_document() read the marketplace's row type: they go with it.
+DROP FUNCTION @extschema@.search(text);
+DROP FUNCTION @extschema@.search_document(@extschema@.marketplace);
+DROP VIEW @extschema@.marketplace;
+CREATE VIEW @extschema@.marketplace AS
+SELECT d.name                AS domain,
+       p.name                AS product,
+       p.description,
+       p.owner,
+       CASE WHEN port.status OPERATOR(pg_catalog.=) 'deprecated' THEN 'deprecated'
+            ELSE p.status END AS status,
+       p.tags,
+       port.version,
+       c.oid::pg_catalog.regclass AS relation,
+       p.deprecation_reason,
+       p.sunset,
+       p.created_at,
+       p.updated_at,
+       p.published_at,
+       port.major,
+       k.status              AS contract_status,
+       qr.score              AS quality_score,
+       qr.finished_at        AS quality_checked_at,
+       COALESCE(u.consumers, 0) AS consumers_30d,
+       COALESCE(u.reads, 0)     AS reads_30d,
+       (SELECT pg_catalog.count(*) FROM @extschema@.incident i
+         WHERE i.product_id OPERATOR(pg_catalog.=) p.product_id AND i.resolved_at IS NULL) AS open_incidents,
+       port.object,
+       a.access,
+       p.product_id
+  FROM @extschema@.data_product p
+  JOIN @extschema@.domain d ON d.domain_id OPERATOR(pg_catalog.=) p.domain_id
+  JOIN @extschema@._access a ON a.product_id OPERATOR(pg_catalog.=) p.product_id
+  JOIN @extschema@.output_port port
+    ON port.product_id OPERATOR(pg_catalog.=) p.product_id
+   AND port.status OPERATOR(pg_catalog.<>) 'retired'
+  LEFT JOIN @extschema@.contract k
+    ON k.product_id OPERATOR(pg_catalog.=) p.product_id
+   AND k.version OPERATOR(pg_catalog.=) port.version
+  LEFT JOIN pg_catalog.pg_namespace n ON n.nspname OPERATOR(pg_catalog.=) d.schema_name
+  LEFT JOIN pg_catalog.pg_class c
+    ON c.relnamespace OPERATOR(pg_catalog.=) n.oid
+   AND c.relname OPERATOR(pg_catalog.=) port.relation_name
+  LEFT JOIN LATERAL (
+        SELECT q.score, q.finished_at FROM @extschema@.quality_run q
+         WHERE q.product_id OPERATOR(pg_catalog.=) p.product_id
+         ORDER BY q.run_id DESC LIMIT 1) qr ON true
+  LEFT JOIN LATERAL (
+        SELECT pg_catalog.count(DISTINCT ud.consumer) AS consumers, pg_catalog.sum(ud.queries)::bigint AS reads
+          FROM @extschema@.usage_daily ud
+         WHERE ud.product_id OPERATOR(pg_catalog.=) p.product_id
+           AND ud.day OPERATOR(pg_catalog.>) (CURRENT_DATE OPERATOR(pg_catalog.-) 30)) u ON true
+ WHERE p.status OPERATOR(pg_catalog.=) ANY (ARRAY['published', 'deprecated']);
+COMMENT ON VIEW @extschema@.marketplace IS
+  'Published and deprecated data products, one row per live published relation (major version, and object for a product with several), with what the reading role may read of it (access; dmesh.access_status says how to ask for more). Readable by every role: metadata is discoverable, data is not. No column holds more than a line: the contract of the relation is one join away (JOIN dmesh.contract k ON k.product_id = m.product_id AND k.version = m.version; k.document is the ODCS document), and so are its columns (JOIN pg_catalog.pg_attribute a ON a.attrelid = m.relation AND a.attnum > 0 AND NOT a.attisdropped; pg_catalog.col_description(a.attrelid, a.attnum) describes each).';
+COMMENT ON COLUMN @extschema@.marketplace.domain IS 'Domain of the product.';
+COMMENT ON COLUMN @extschema@.marketplace.product IS 'Name of the product within its domain.';
+COMMENT ON COLUMN @extschema@.marketplace.description IS 'Description of the product.';
+COMMENT ON COLUMN @extschema@.marketplace.owner IS 'Owner role of the product.';
+COMMENT ON COLUMN @extschema@.marketplace.status IS
+  'published or deprecated; an older major version superseded by a newer one is deprecated.';
+COMMENT ON COLUMN @extschema@.marketplace.tags IS 'Tags of the product.';
+COMMENT ON COLUMN @extschema@.marketplace.version IS 'Contract version published through this relation.';
+COMMENT ON COLUMN @extschema@.marketplace.relation IS 'The relation consumers query.';
+COMMENT ON COLUMN @extschema@.marketplace.deprecation_reason IS 'Why the product is deprecated, if it is.';
+COMMENT ON COLUMN @extschema@.marketplace.sunset IS 'Planned retirement date of a deprecated product.';
+COMMENT ON COLUMN @extschema@.marketplace.created_at IS 'When the product was created.';
+COMMENT ON COLUMN @extschema@.marketplace.updated_at IS 'When the product last changed.';
+COMMENT ON COLUMN @extschema@.marketplace.published_at IS 'When the product was first published.';
+COMMENT ON COLUMN @extschema@.marketplace.major IS 'Major version served by this relation.';
+COMMENT ON COLUMN @extschema@.marketplace.contract_status IS 'ODCS status of that contract version.';
+COMMENT ON COLUMN @extschema@.marketplace.quality_score IS
+  'Score of the latest quality check (dmesh.check_product), in percent; NULL if never checked.';
+COMMENT ON COLUMN @extschema@.marketplace.quality_checked_at IS 'When the latest quality check finished.';
+COMMENT ON COLUMN @extschema@.marketplace.consumers_30d IS 'Roles that read the product in the last 30 days (as flushed; 0 without usage tracking).';
+COMMENT ON COLUMN @extschema@.marketplace.reads_30d IS 'Statements that read the product in the last 30 days.';
+COMMENT ON COLUMN @extschema@.marketplace.open_incidents IS 'Open incidents of the product (dmesh.incident).';
+COMMENT ON COLUMN @extschema@.marketplace.object IS 'The contract object the relation publishes, for a product with several objects (one row per object and major version); NULL for a product with one.';
+COMMENT ON COLUMN @extschema@.marketplace.access IS
+  'What the reading role may read of the product: owner (every row, in clear), manager (of the domain: every row in clear, once it holds SELECT, which it may grant itself), granted (the rows and masks of its agreement), pending (a request of its waits), expired, denied or none (no rows). dmesh.access_status(''domain.product'') gives the details and the next step.';
+COMMENT ON COLUMN @extschema@.marketplace.product_id IS 'Identifier of the product: the key of its contract (dmesh.contract), incidents, quality runs, usage and agreements.';
+GRANT SELECT ON @extschema@.marketplace TO PUBLIC;
+
+-- The text search document of a marketplace row: names weigh most, then
+-- tags, then descriptions (the contract's purpose, usage and limitations
+-- too), then columns, their comments and the contract's property
+-- descriptions.
+CREATE FUNCTION @extschema@.search_document(m @extschema@.marketplace)
+RETURNS tsvector
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT pg_catalog.setweight(pg_catalog.to_tsvector('pg_catalog.english'::pg_catalog.regconfig,
+               pg_catalog.concat_ws(' ', m.domain, m.product)), 'A')
+        OPERATOR(pg_catalog.||) pg_catalog.setweight(pg_catalog.to_tsvector('pg_catalog.english'::pg_catalog.regconfig,
+               pg_catalog.array_to_string(m.tags, ' ')), 'B')
+        OPERATOR(pg_catalog.||) pg_catalog.setweight(pg_catalog.to_tsvector('pg_catalog.english'::pg_catalog.regconfig,
+               pg_catalog.concat_ws(' ', m.description, m.deprecation_reason,
+                   k.contract OPERATOR(pg_catalog.#>>) '{description,purpose}',
+                   k.contract OPERATOR(pg_catalog.#>>) '{description,usage}',
+                   k.contract OPERATOR(pg_catalog.#>>) '{description,limitations}',
+                   (SELECT pg_catalog.string_agg(o OPERATOR(pg_catalog.->>) 'description', ' ')
+                      FROM pg_catalog.jsonb_array_elements(COALESCE(k.contract OPERATOR(pg_catalog.->) 'schema', '[]')) o))), 'C')
+        OPERATOR(pg_catalog.||) pg_catalog.setweight(pg_catalog.to_tsvector('pg_catalog.english'::pg_catalog.regconfig,
+               COALESCE((SELECT pg_catalog.string_agg(
+                                    pg_catalog.concat_ws(' ', a.attname,
+                                                              pg_catalog.col_description(a.attrelid, a.attnum)), ' '
+                                    ORDER BY a.attnum)
+                           FROM pg_catalog.pg_attribute a
+                          WHERE a.attrelid OPERATOR(pg_catalog.=) m.relation::pg_catalog.oid
+                            AND a.attnum OPERATOR(pg_catalog.>) 0
+                            AND NOT a.attisdropped), '')
+               OPERATOR(pg_catalog.||) ' ' OPERATOR(pg_catalog.||)
+               COALESCE((SELECT pg_catalog.string_agg(
+                                    pg_catalog.concat_ws(' ', prop OPERATOR(pg_catalog.->>) 'businessName',
+                                                              prop OPERATOR(pg_catalog.->>) 'description'), ' ')
+                           FROM pg_catalog.jsonb_path_query(
+                                    k.contract, '$.schema[*].properties[*]') AS prop), '')), 'D')
+      FROM (SELECT (SELECT c.document FROM @extschema@.contract c
+                     WHERE c.product_id OPERATOR(pg_catalog.=) m.product_id
+                       AND c.version OPERATOR(pg_catalog.=) m.version) AS contract) k;
+END;
+COMMENT ON FUNCTION @extschema@.search_document(@extschema@.marketplace) IS
+  'Full-text document of a marketplace row, weighted: names A, tags B, descriptions and the contract''s purpose, usage and limitations C, columns, column comments and contract property descriptions D.';
+
+CREATE FUNCTION @extschema@.search(query text)
+RETURNS TABLE (
+    rank               real,
+    domain             text,
+    product            text,
+    description        text,
+    owner              regrole,
+    status             text,
+    tags               text[],
+    version            text,
+    relation           regclass,
+    deprecation_reason text,
+    sunset             date,
+    created_at         timestamptz,
+    updated_at         timestamptz,
+    published_at       timestamptz,
+    major              integer,
+    contract_status    text,
+    quality_score      numeric,
+    quality_checked_at timestamptz,
+    consumers_30d      bigint,
+    reads_30d          bigint,
+    open_incidents     bigint,
+    object             text,
+    access             text,
+    product_id         bigint)
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+SET client_min_messages = warning
+BEGIN ATOMIC
+    SELECT (pg_catalog.ts_rank(@extschema@.search_document(m), q.q, 1)
+            OPERATOR(pg_catalog.+) CASE WHEN pg_catalog.lower(pg_catalog.btrim(search.query))
+                                  OPERATOR(pg_catalog.=) ANY (ARRAY[pg_catalog.lower(m.product),
+                                      pg_catalog.lower(m.domain OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) m.product)])
+                        THEN 1 ELSE 0 END)::real AS rank,
+           m.domain, m.product, m.description, m.owner, m.status, m.tags, m.version,
+           m.relation, m.deprecation_reason, m.sunset, m.created_at,
+           m.updated_at, m.published_at, m.major, m.contract_status,
+           m.quality_score, m.quality_checked_at, m.consumers_30d, m.reads_30d,
+           m.open_incidents, m.object, m.access, m.product_id
+      FROM @extschema@.marketplace m,
+           pg_catalog.websearch_to_tsquery('pg_catalog.english'::pg_catalog.regconfig, search.query) AS q(q)
+     WHERE @extschema@.search_document(m) OPERATOR(pg_catalog.@@) q.q
+     ORDER BY 1 DESC, m.domain, m.product, m.major, m.object;
+END;
+COMMENT ON FUNCTION @extschema@.search(text) IS
+  'Marketplace rows matching a web-search style query (words, "phrases", OR, -word), best match first: an exact product name, then weighted full-text relevance.';
+
+COMMENT ON FUNCTION @extschema@.refresh_product(text) IS
+  'Refreshes a materialized product now, write-audit-publish: builds the new data beside the current data, checks every rule of the contract on it, and swaps it in only if no error rule failed; else keeps the current data, keeps the build as <product>_data_failed and opens a quality incident. Managers of the product only. Returns published: true when the new rows are what the product''s published relations show from now on; false when an error rule failed, and for a draft, whose good rows become its data but no relation publishes them until dmesh.publish_data_product; rows: the rows built; failed_rules: the rules that failed on them, of any severity, as a jsonb array of {rule, property, severity} ([] when none failed); relation: the table that holds the new rows (the product''s data table, or <product>_data_failed).';

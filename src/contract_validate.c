@@ -52,9 +52,6 @@
 #include "dmesh.h"
 #include "contract.h"
 
-/* Names longer than this get no suggestion. */
-#define SUGGEST_MAX_LEN		64
-
 typedef struct Walk
 {
 	int			version;		/* index in odcs_versions */
@@ -366,105 +363,24 @@ cond_rule_text(const OdcsCond *c)
 }
 
 /* ----------------------------------------------------------------
- * Suggestions
+ * Suggestions (core_suggest.c)
  * ----------------------------------------------------------------
  */
 
-typedef struct Suggest
-{
-	const char *word;
-	int			len;
-	int			max;			/* largest distance suggested */
-	const char *best;
-	int			count;			/* distinct names within max */
-} Suggest;
-
-static void
-suggest_init(Suggest *s, const char *word, int len)
-{
-	s->word = word;
-	s->len = len;
-	s->max = len <= 4 ? 1 : (len <= 10 ? 2 : 3);
-	s->best = NULL;
-	s->count = 0;
-}
-
-/*
- * Optimal string alignment distance (Levenshtein with transpositions of
- * neighbours), bytewise, of two names of at most SUGGEST_MAX_LEN bytes.
- */
-static int
-edit_distance(const char *a, int alen, const char *b, int blen)
-{
-	int			rows[3][SUGGEST_MAX_LEN + 1];
-	int		   *back = rows[0],
-			   *prev = rows[1],
-			   *cur = rows[2];
-
-	for (int j = 0; j <= blen; j++)
-		prev[j] = j;
-	for (int i = 1; i <= alen; i++)
-	{
-		int		   *t;
-
-		cur[0] = i;
-		for (int j = 1; j <= blen; j++)
-		{
-			int			cost = a[i - 1] == b[j - 1] ? 0 : 1;
-			int			d = Min(prev[j] + 1, cur[j - 1] + 1);
-
-			d = Min(d, prev[j - 1] + cost);
-			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-				d = Min(d, back[j - 2] + 1);
-			cur[j] = d;
-		}
-		t = back;
-		back = prev;
-		prev = cur;
-		cur = t;
-	}
-	return prev[blen];
-}
-
-static void
-suggest_try(Suggest *s, const char *name)
-{
-	int			len = strlen(name);
-	int			d;
-
-	if (s->len > SUGGEST_MAX_LEN || len > SUGGEST_MAX_LEN ||
-		abs(len - s->len) > s->max)
-		return;
-	if (s->best != NULL && strcmp(s->best, name) == 0)
-		return;
-	d = edit_distance(s->word, s->len, name, len);
-	if (d == 0 || d > s->max)
-		return;
-	s->best = name;
-	s->count++;
-}
-
-/* The one name within reach, or NULL (none, or more than one). */
-static const char *
-suggest_result(Suggest *s)
-{
-	return s->count == 1 ? s->best : NULL;
-}
-
 /* Every key a kind can have, under any of its conditionals. */
 static void
-suggest_keys(Suggest *s, int kind)
+suggest_keys(DmeshSuggest *s, int kind)
 {
 	const OdcsKind *k = &odcs_kinds[kind];
 
 	for (int i = k->key_first; i < k->key_first + k->key_count; i++)
-		suggest_try(s, odcs_keys[i].name);
+		dmesh_suggest_try(s, odcs_keys[i].name);
 	for (int c = k->cond_first; c < k->cond_first + k->cond_count; c++)
 	{
 		const OdcsKind *t = &odcs_kinds[odcs_conds[c].then];
 
 		for (int i = t->key_first; i < t->key_first + t->key_count; i++)
-			suggest_try(s, odcs_keys[i].name);
+			dmesh_suggest_try(s, odcs_keys[i].name);
 	}
 }
 
@@ -556,7 +472,7 @@ static void
 check_enum(Walk *w, JsonbValue *v, const OdcsDef *d, const char *key,
 		   int parent_kind, JsonbContainer *parent)
 {
-	Suggest		s;
+	DmeshSuggest s;
 	const char *hint;
 	int			other;
 
@@ -586,10 +502,10 @@ check_enum(Walk *w, JsonbValue *v, const OdcsDef *d, const char *key,
 				 errmsg("%s: must be \"%s\", not \"%.*s\"", w->path.data,
 						odcs_strings[d->enum_first], v->val.string.len, v->val.string.val)));
 
-	suggest_init(&s, v->val.string.val, v->val.string.len);
+	dmesh_suggest_init(&s, v->val.string.val, v->val.string.len);
 	for (int i = 0; i < d->enum_count; i++)
-		suggest_try(&s, odcs_strings[d->enum_first + i]);
-	hint = suggest_result(&s);
+		dmesh_suggest_try(&s, odcs_strings[d->enum_first + i]);
+	hint = dmesh_suggest_result(&s);
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("%s: unknown %s \"%.*s\"", w->path.data, enum_noun(key),
@@ -680,7 +596,7 @@ unknown_key(Walk *w, int kind, const int *conds, int nconds, JsonbContainer *obj
 	int			other;
 	bool		custom = key_lookup(kind, "customProperties", strlen("customProperties")) >= 0;
 	StringInfoData allowed;
-	Suggest		s;
+	DmeshSuggest s;
 	const char *hint;
 
 	/*
@@ -753,22 +669,22 @@ unknown_key(Walk *w, int kind, const int *conds, int nconds, JsonbContainer *obj
 	}
 
 	/* First among the keys allowed here, then among all of the kind. */
-	suggest_init(&s, key, len);
+	dmesh_suggest_init(&s, key, len);
 	for (int i = k->key_first; i < k->key_first + k->key_count; i++)
-		suggest_try(&s, odcs_keys[i].name);
+		dmesh_suggest_try(&s, odcs_keys[i].name);
 	for (int c = 0; c < nconds; c++)
 	{
 		const OdcsKind *t = &odcs_kinds[odcs_conds[conds[c]].then];
 
 		for (int i = t->key_first; i < t->key_first + t->key_count; i++)
-			suggest_try(&s, odcs_keys[i].name);
+			dmesh_suggest_try(&s, odcs_keys[i].name);
 	}
-	hint = suggest_result(&s);
+	hint = dmesh_suggest_result(&s);
 	if (hint == NULL && s.count == 0)
 	{
-		suggest_init(&s, key, len);
+		dmesh_suggest_init(&s, key, len);
 		suggest_keys(&s, kind);
-		hint = suggest_result(&s);
+		hint = dmesh_suggest_result(&s);
 	}
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -786,12 +702,12 @@ unknown_key(Walk *w, int kind, const int *conds, int nconds, JsonbContainer *obj
 static void
 open_key(Walk *w, int kind, const char *key, int len)
 {
-	Suggest		s;
+	DmeshSuggest s;
 	const char *hint;
 
-	suggest_init(&s, key, len);
+	dmesh_suggest_init(&s, key, len);
 	suggest_keys(&s, kind);
-	hint = suggest_result(&s);
+	hint = dmesh_suggest_result(&s);
 	if (hint != NULL)
 		ereport(WARNING,
 				(errmsg("%s: unknown key, kept as written", w->path.data),

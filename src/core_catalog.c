@@ -160,25 +160,104 @@ dmesh_load_product(const DmeshProductRef *ref, DmeshLock lock, DmeshProduct *pro
 	return true;
 }
 
+/* ----------------------------------------------------------------
+ * Unknown names: "Did you mean ...?"
+ *
+ * The names offered are those of dmesh.domain and dmesh.data_product,
+ * which every role may read (GRANT SELECT ... TO PUBLIC, no row-level
+ * security): a suggestion tells the caller nothing it could not read.
+ * Only names of a length within reach are read.
+ * ----------------------------------------------------------------
+ */
+
+StaticAssertDecl(DMESH_SUGGEST_MAX_LEN >= 2 * DMESH_MAX_NAME_BYTES + 1,
+				 "every 'domain.product' must be comparable");
+
+/* The one name of the query's results close to "word", or NULL. */
+static const char *
+suggest_from(const char *sql, const char *word)
+{
+	DmeshSuggest s;
+	DmeshArgs	args;
+	uint64		n;
+
+	dmesh_suggest_init(&s, word, strlen(word));
+	if (s.len > DMESH_SUGGEST_MAX_LEN)
+		return NULL;
+	dmesh_args_init(&args);
+	dmesh_arg_int4(&args, s.len - s.max);
+	dmesh_arg_int4(&args, s.len + s.max);
+	n = dmesh_spi_exec(sql, &args, SPI_OK_SELECT);
+	for (uint64 i = 0; i < n; i++)
+		dmesh_suggest_try(&s, dmesh_spi_text(i, 1));
+	return dmesh_suggest_result(&s);
+}
+
+/* The one domain whose name is close to "name", or NULL. */
+const char *
+dmesh_domain_suggestion(const char *name)
+{
+	return suggest_from("SELECT name FROM dmesh.domain"
+						" WHERE octet_length(name) BETWEEN $1 AND $2", name);
+}
+
+/*
+ * The one product ('domain.product') not retired whose name is close to
+ * "ref", or NULL.
+ */
+const char *
+dmesh_product_suggestion(const char *ref)
+{
+	return suggest_from("SELECT d.name || '.' || p.name FROM dmesh.data_product p"
+						"  JOIN dmesh.domain d ON d.domain_id = p.domain_id"
+						" WHERE p.status <> 'retired'"
+						"   AND octet_length(d.name) + 1 + octet_length(p.name) BETWEEN $1 AND $2",
+						ref);
+}
+
+/* Load the domain of that name or fail, suggesting a close name. */
+void
+dmesh_require_domain(const char *name, DmeshLock lock, DmeshDomain *domain)
+{
+	const char *hint;
+
+	if (dmesh_load_domain(name, lock, domain))
+		return;
+	hint = dmesh_domain_suggestion(name);
+	ereport(ERROR,
+			(errcode(ERRCODE_UNDEFINED_OBJECT),
+			 errmsg("domain \"%s\" does not exist", name),
+			 hint ? errhint("Did you mean \"%s\"?", hint) : 0));
+}
+
 /*
  * Load the product named 'domain.product' or fail, saying which part is
- * missing.
+ * missing and suggesting the product meant: a close product name, or,
+ * when the domain is unknown and no product is close, a close domain.
  */
 void
 dmesh_require_product(const char *ref_text, DmeshLock lock, DmeshProduct *product)
 {
 	DmeshProductRef ref = dmesh_parse_product_ref(ref_text);
 	DmeshDomain domain;
+	const char *hint;
 
 	if (dmesh_load_product(&ref, lock, product))
 		return;
+	hint = dmesh_product_suggestion(ref_text);
 	if (!dmesh_load_domain(ref.domain, DMESH_NO_LOCK, &domain))
+	{
+		if (hint == NULL)
+			hint = dmesh_domain_suggestion(ref.domain);
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("domain \"%s\" does not exist", ref.domain)));
+				 errmsg("domain \"%s\" does not exist", ref.domain),
+				 hint ? errhint("Did you mean \"%s\"?", hint) : 0));
+	}
 	ereport(ERROR,
 			(errcode(ERRCODE_UNDEFINED_OBJECT),
-			 errmsg("data product \"%s\" does not exist", ref_text)));
+			 errmsg("data product \"%s\" does not exist", ref_text),
+			 hint ? errhint("Did you mean \"%s\"?", hint) : 0));
 }
 
 /*

@@ -93,6 +93,24 @@ extern int	dmesh_version_major(const char *version);
 extern char *dmesh_qualified_relname(Oid relid);
 extern Oid	dmesh_relation_owner(Oid relid);
 
+/* ---------- core_suggest.c: "Did you mean ...?" ---------- */
+
+/* Longest word or name compared, in bytes: more than 'domain.product'. */
+#define DMESH_SUGGEST_MAX_LEN	128
+
+typedef struct DmeshSuggest
+{
+	const char *word;
+	int			len;
+	int			max;			/* largest distance suggested */
+	const char *best;
+	int			count;			/* distinct names within max */
+} DmeshSuggest;
+
+extern void dmesh_suggest_init(DmeshSuggest *s, const char *word, int len);
+extern void dmesh_suggest_try(DmeshSuggest *s, const char *name);
+extern const char *dmesh_suggest_result(const DmeshSuggest *s);
+
 /* ---------- core_spi.c ---------- */
 
 #define DMESH_MAX_ARGS 16
@@ -190,6 +208,9 @@ typedef enum DmeshLock
 } DmeshLock;
 
 extern bool dmesh_load_domain(const char *name, DmeshLock lock, DmeshDomain *domain);
+extern void dmesh_require_domain(const char *name, DmeshLock lock, DmeshDomain *domain);
+extern const char *dmesh_domain_suggestion(const char *name);
+extern const char *dmesh_product_suggestion(const char *ref);
 extern bool dmesh_load_product(const DmeshProductRef *ref, DmeshLock lock, DmeshProduct *product);
 extern void dmesh_require_product(const char *ref_text, DmeshLock lock, DmeshProduct *product);
 extern void dmesh_require_manager(Oid caller, const DmeshProduct *product, const char *action);

@@ -28,6 +28,8 @@ extern char *dmesh_port_select(const DmeshProduct *product, const DmeshContract 
 extern char *dmesh_port_source(const DmeshProduct *product, const DmeshContract *contract);
 extern char *dmesh_port_query(const DmeshProduct *product, const DmeshContract *contract);
 extern int	dmesh_mask_code(const char *mask);
+extern List *dmesh_masked_columns(const DmeshProduct *product, const DmeshContract *contract,
+								  ArrayType *unmask);
 
 /* ---------- gov_condition.c ---------- */
 

@@ -174,10 +174,7 @@ resolve_scope(const char *scope, Oid caller)
 	}
 	else if (strncmp(scope, "domain:", 7) == 0)
 	{
-		if (!dmesh_load_domain(scope + 7, DMESH_NO_LOCK, &s.domain))
-			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_OBJECT),
-					 errmsg("domain \"%s\" does not exist", scope + 7)));
+		dmesh_require_domain(scope + 7, DMESH_NO_LOCK, &s.domain);
 		if (!has_privs_of_role(caller, s.domain.owner))
 			ereport(ERROR,
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),

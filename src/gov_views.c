@@ -275,6 +275,42 @@ dmesh_port_query(const DmeshProduct *product, const DmeshContract *contract)
 	return sql.data;
 }
 
+/*
+ * The published columns of a relation (the product seen through the
+ * object the relation publishes, and its contract) that the view shows
+ * masked to the role of an agreement whose unmask list is given (NULL:
+ * none): those a masking policy covers that the list does not name.  As
+ * dmesh_port_query writes them.  A list of C strings.
+ */
+List *
+dmesh_masked_columns(const DmeshProduct *product, const DmeshContract *contract,
+					 ArrayType *unmask)
+{
+	List	   *masked = NIL;
+	Datum	   *elems = NULL;
+	bool	   *nulls = NULL;
+	int			nelems = 0;
+
+	if (unmask != NULL)
+		deconstruct_array(unmask, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &nelems);
+	for (int i = 0; i < contract->nprops; i++)
+	{
+		DmeshProperty *p = &contract->props[i];
+		int			mask;
+		int			keep;
+		bool		listed = false;
+
+		if (p->classification == NULL || !masking_for(product, p->classification, &mask, &keep))
+			continue;
+		for (int e = 0; e < nelems; e++)
+			if (!nulls[e] && strcmp(TextDatumGetCString(elems[e]), p->name) == 0)
+				listed = true;
+		if (!listed)
+			masked = lappend(masked, pstrdup(p->name));
+	}
+	return masked;
+}
+
 int
 dmesh_mask_code(const char *mask)
 {

@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * product_create.c
- *		dmesh.create_data_product() and dmesh.product_relation().
+ *		dmesh.create_data_product(), dmesh.product_relation() and
+ *		dmesh._suggest_product().
  *
  * A product starts as a draft: its source is resolved and checked, nothing
  * is created outside dmesh's catalogs until it is published.
@@ -27,6 +28,7 @@
 
 PG_FUNCTION_INFO_V1(dmesh_create_data_product);
 PG_FUNCTION_INFO_V1(dmesh_product_relation);
+PG_FUNCTION_INFO_V1(dmesh_suggest_product);
 
 /*
  * Check the tags array and render it as a JSON array for the event log.
@@ -218,10 +220,7 @@ dmesh_create_data_product(PG_FUNCTION_ARGS)
 	SPI_connect();
 	dmesh_enter_privileged(&section);
 
-	if (!dmesh_load_domain(domain_name, DMESH_LOCK_FOR_UPDATE, &domain))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("domain \"%s\" does not exist", domain_name)));
+	dmesh_require_domain(domain_name, DMESH_LOCK_FOR_UPDATE, &domain);
 	if (!has_privs_of_role(caller, domain.owner))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
@@ -444,4 +443,28 @@ dmesh_product_relation(PG_FUNCTION_ARGS)
 
 	dmesh_end_call(&section);
 	PG_RETURN_OID(relid);
+}
+
+/*
+ * dmesh._suggest_product(product): the one product name close to the one
+ * given, or NULL: the "Did you mean" of the errors about unknown products
+ * that dmesh's SQL functions raise (as dmesh_require_product does in C).
+ */
+Datum
+dmesh_suggest_product(PG_FUNCTION_ARGS)
+{
+	char	   *ref = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	DmeshSection section;
+	const char *suggestion;
+	text	   *result = NULL;
+
+	SPI_connect();
+	dmesh_enter_privileged(&section);
+	suggestion = dmesh_product_suggestion(ref);
+	if (suggestion != NULL)
+		result = dmesh_spi_return(cstring_to_text(suggestion));
+	dmesh_end_call(&section);
+	if (result == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_TEXT_P(result);
 }

@@ -27,6 +27,8 @@
  *            dropped later by dmesh._refresh_cleanup (the worker runs it
  *            after refreshing), in a transaction of its own, so the
  *            publishing commit has no storage to drop while readers wait.
+ *            A draft has no views: its good rows become its data, but
+ *            nothing is published (published is false, with a notice).
  * When a rule fails, the published data stays as it was, the build is kept
  * as "<product>_data_failed" (readable by the owner only) until a good
  * refresh (dmesh._refresh_cleanup drops it then) or the next failed one,
@@ -163,6 +165,7 @@ dmesh_refresh_product(PG_FUNCTION_ARGS)
 	int64		rows;
 	int64		checked = 0;
 	int			errors;
+	bool		published;
 
 	MemoryContext callercxt = CurrentMemoryContext;
 	char	   *relation_out;
@@ -217,6 +220,12 @@ dmesh_refresh_product(PG_FUNCTION_ARGS)
 	errors = dmesh_check_relation(&product, build, &checked, &failed);
 	dmesh_leave(&owner_section);
 
+	/*
+	 * Published: the new rows are what consumers read now.  Good rows of a
+	 * draft become its data, but no relation publishes them yet.
+	 */
+	published = errors == 0 && dmesh_product_is_live(&product);
+
 	dmesh_args_init(&args);
 	dmesh_arg_int8(&args, product.id);
 	dmesh_arg_text(&args, failed);
@@ -232,7 +241,15 @@ dmesh_refresh_product(PG_FUNCTION_ARGS)
 							  &args, SPI_OK_SELECT);
 		dmesh_log_event(caller, "refresh", "data_product", dmesh_product_display(&product),
 						product.domain.id, product.id,
-						psprintf("{\"rows\": " INT64_FORMAT ", \"published\": true}", rows));
+						psprintf("{\"rows\": " INT64_FORMAT ", \"published\": %s}", rows,
+								 published ? "true" : "false"));
+		if (!published)
+			ereport(NOTICE,
+					(errmsg("data product \"%s\" is a draft: its new data is not published",
+							dmesh_product_display(&product)),
+					 errdetail("The new rows passed the contract's rules and are the product's data now; no relation publishes them."),
+					 errhint("Publish it with SELECT dmesh.publish_data_product(%s).",
+							 quote_literal_cstr(dmesh_product_display(&product)))));
 
 		/*
 		 * Publish, last: the product's views read the new table from now
@@ -285,7 +302,7 @@ dmesh_refresh_product(PG_FUNCTION_ARGS)
 												quote_identifier(errors == 0 ? data_name : failed_name)));
 	dmesh_end_call(&section);
 
-	values[0] = BoolGetDatum(errors == 0);
+	values[0] = BoolGetDatum(published);
 	values[1] = Int64GetDatum(rows);
 	values[2] = DirectFunctionCall1(jsonb_in, CStringGetDatum(failed));
 	values[3] = CStringGetTextDatum(relation_out);

@@ -1,8 +1,9 @@
 -- dmesh governance: access agreements (row filters, purposes, expiry,
--- unmasked columns) and requests for them, masking and publish policies,
--- the functions published views call to apply agreements and masks (with
--- their planner support), the masking and compliance views, and the
--- rewrite of published views.
+-- unmasked columns) and requests for them, what each role may read of a
+-- product and how to ask for more (access_status), masking and publish
+-- policies, the functions published views call to apply agreements and
+-- masks (with their planner support), the masking and compliance views,
+-- and the rewrite of published views.
 
 -------------------------------------------------------------------------------
 -- Catalog
@@ -144,6 +145,61 @@ AS 'MODULE_PATHNAME', 'dmesh_deny_access'
 LANGUAGE C;
 COMMENT ON FUNCTION @extschema@.deny_access(bigint, text) IS
   'Deny a pending request, with a reason (product managers only).';
+
+-- What the calling role may read of each product, in one word.  A view,
+-- not a function: it reads agreements and requests as its owner, with no
+-- row-level security to evaluate for each of them, so the marketplace
+-- stays cheap; pg_has_role() asks about the role reading it, and only its
+-- own agreements and requests decide.
+CREATE VIEW @extschema@._access AS
+SELECT p.product_id,
+       CASE
+           WHEN pg_catalog.pg_has_role(p.owner::pg_catalog.oid, 'USAGE') THEN 'owner'
+           WHEN pg_catalog.pg_has_role(d.owner::pg_catalog.oid, 'USAGE') THEN 'manager'
+           WHEN EXISTS (SELECT FROM @extschema@.access_grant g
+                         WHERE g.product_id OPERATOR(pg_catalog.=) p.product_id
+                           AND pg_catalog.pg_has_role(g.consumer::pg_catalog.oid, 'USAGE')
+                           AND (g.expires_at IS NULL
+                                OR g.expires_at OPERATOR(pg_catalog.>) pg_catalog.statement_timestamp()))
+                THEN 'granted'
+           WHEN EXISTS (SELECT FROM @extschema@.access_request r
+                         WHERE r.product_id OPERATOR(pg_catalog.=) p.product_id
+                           AND r.status OPERATOR(pg_catalog.=) 'pending'
+                           AND pg_catalog.pg_has_role(r.requester::pg_catalog.oid, 'USAGE'))
+                THEN 'pending'
+           ELSE COALESCE(
+               -- no live agreement: one that expired, or a denial, whichever is later
+               (SELECT CASE WHEN e.expired_at OPERATOR(pg_catalog.>=)
+                                 COALESCE(r.decided_at, '-infinity'::pg_catalog.timestamptz) THEN 'expired'
+                            WHEN r.status OPERATOR(pg_catalog.=) 'denied' THEN 'denied' END
+                  FROM (SELECT pg_catalog.max(g.expires_at) AS expired_at
+                          FROM @extschema@.access_grant g
+                         WHERE g.product_id OPERATOR(pg_catalog.=) p.product_id
+                           AND pg_catalog.pg_has_role(g.consumer::pg_catalog.oid, 'USAGE')) e
+                  LEFT JOIN LATERAL (
+                       SELECT r.status, r.decided_at FROM @extschema@.access_request r
+                        WHERE r.product_id OPERATOR(pg_catalog.=) p.product_id
+                          AND r.status OPERATOR(pg_catalog.<>) 'pending'
+                          AND pg_catalog.pg_has_role(r.requester::pg_catalog.oid, 'USAGE')
+                        ORDER BY r.decided_at DESC NULLS LAST, r.request_id DESC
+                        LIMIT 1) r ON true),
+               'none') END AS access
+  FROM @extschema@.data_product p
+  JOIN @extschema@.domain d ON d.domain_id OPERATOR(pg_catalog.=) p.domain_id;
+COMMENT ON VIEW @extschema@._access IS
+  'Internal: what the role reading it may read of each data product, in one word: the access column of dmesh.marketplace and dmesh.access_status. Decided by the agreements and requests of the roles whose privileges the reader has, and by no other.';
+COMMENT ON COLUMN @extschema@._access.product_id IS 'The data product.';
+COMMENT ON COLUMN @extschema@._access.access IS
+  'owner (the reader has the privileges of the product''s owner; superusers too), manager (of the domain''s owner: it manages the product, and reads every row once it holds SELECT), granted (an agreement, not expired), pending (no agreement; a request waits), expired (its agreement expired), denied (its latest request was denied, after any expiry), none.';
+GRANT SELECT ON @extschema@._access TO PUBLIC;
+
+CREATE FUNCTION @extschema@.access_status(product text)
+RETURNS TABLE (relation regclass, object text, major integer, access text, row_filter text,
+               masked text[], expires_at timestamptz, next_step text)
+AS 'MODULE_PATHNAME', 'dmesh_access_status'
+LANGUAGE C STABLE STRICT;
+COMMENT ON FUNCTION @extschema@.access_status(text) IS
+  'What the calling role may read of a data product, and how to ask for the rest: one row per live published relation (relation, its object for a product with several, its major version; one row with these NULL when none is published), with access (owner, manager, granted, pending, expired, denied or none; as in dmesh.marketplace), row_filter (the rows the caller''s own agreement lets it see there; NULL for all, or without an agreement), masked (the columns it sees masked there; empty for owners and managers, NULL when it reads nothing there), expires_at (of its agreement, live or expired) and next_step (a statement to run: SELECT dmesh.request_access(...), dmesh.publish_data_product(...) for a draft''s managers, dmesh.grant_access(...) for a manager without SELECT; or what a request waits for, or why nothing can be done; NULL when nothing is needed). Reads only the caller''s own agreements and requests.';
 
 CREATE FUNCTION @extschema@.create_policy(name text, kind text, rule jsonb, scope text DEFAULT 'mesh',
                                           enforcement text DEFAULT 'enforce')

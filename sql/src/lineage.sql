@@ -582,7 +582,8 @@ BEGIN
     IF start_names IS NULL THEN
         RAISE EXCEPTION 'no relation, data product or lineage node named %', quote_literal(lineage.object)
               USING ERRCODE = 'undefined_object',
-                    HINT = 'Name a data product as domain.product, or a relation as schema.name.';
+                    HINT = coalesce('Did you mean "' || @extschema@._suggest_product(lineage.object) || '"?',
+                                    'Name a data product as domain.product, or a relation as schema.name.');
     END IF;
 
     -- Breadth first, one index probe per node and hop: upstream, downstream.
@@ -680,7 +681,8 @@ BEGIN
     IF pid IS NULL THEN
         RAISE EXCEPTION 'data product % does not exist', quote_literal(impact.product)
               USING ERRCODE = 'undefined_object',
-                    HINT = 'Name it as domain.product; dmesh.marketplace lists them.';
+                    HINT = coalesce('Did you mean "' || @extschema@._suggest_product(impact.product) || '"?',
+                                    'Name it as domain.product; dmesh.marketplace lists them.');
     END IF;
 
     -- The published columns in question (all of them when columns is NULL).

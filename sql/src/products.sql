@@ -63,3 +63,10 @@ AS 'MODULE_PATHNAME', 'dmesh_product_relation'
 LANGUAGE C STABLE;
 COMMENT ON FUNCTION @extschema@.product_relation(text, integer, text) IS
   'The relation consumers query for a published or deprecated data product: of the given major version, or of the current one; for a product with several objects, of the object named.';
+
+CREATE FUNCTION @extschema@._suggest_product(product text)
+RETURNS text
+AS 'MODULE_PATHNAME', 'dmesh_suggest_product'
+LANGUAGE C STABLE STRICT;
+COMMENT ON FUNCTION @extschema@._suggest_product(text) IS
+  'Internal: the one data product (domain.product, not retired) whose name is a typo away from the one given, or NULL: the "Did you mean" hint of errors about unknown products.';

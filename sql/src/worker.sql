@@ -268,7 +268,7 @@ RETURNS record
 AS 'MODULE_PATHNAME', 'dmesh_refresh_product'
 LANGUAGE C;
 COMMENT ON FUNCTION @extschema@.refresh_product(text) IS
-  'Refreshes a materialized product now, write-audit-publish: builds the new data beside the published data, checks every rule of the contract on it, and swaps it in only if no error rule failed; else keeps the published data, keeps the build as <product>_failed and opens a quality incident. Managers of the product only.';
+  'Refreshes a materialized product now, write-audit-publish: builds the new data beside the current data, checks every rule of the contract on it, and swaps it in only if no error rule failed; else keeps the current data, keeps the build as <product>_data_failed and opens a quality incident. Managers of the product only. Returns published: true when the new rows are what the product''s published relations show from now on; false when an error rule failed, and for a draft, whose good rows become its data but no relation publishes them until dmesh.publish_data_product; rows: the rows built; failed_rules: the rules that failed on them, of any severity, as a jsonb array of {rule, property, severity} ([] when none failed); relation: the table that holds the new rows (the product''s data table, or <product>_data_failed).';
 
 -- Replaced data, tracked exactly: what _refresh_cleanup drops.
 CREATE TABLE @extschema@.replaced_data (

@@ -33,7 +33,13 @@ RESET ROLE;
 SET ROLE disc_nobody;
 SELECT domain, product, description, owner, status, tags, version, relation
   FROM dmesh.marketplace WHERE domain LIKE 'disc\_%' ORDER BY domain, product;
-SELECT jsonb_pretty(columns) FROM dmesh.marketplace WHERE product = 'vehicles';
+-- Its columns are one join away (the marketplace keeps no wide column).
+SELECT jsonb_pretty(jsonb_agg(jsonb_build_object(
+           'name', a.attname, 'type', format_type(a.atttypid, a.atttypmod),
+           'description', col_description(a.attrelid, a.attnum)) ORDER BY a.attnum))
+  FROM dmesh.marketplace m
+  JOIN pg_attribute a ON a.attrelid = m.relation AND a.attnum > 0 AND NOT a.attisdropped
+ WHERE m.product = 'vehicles';
 SELECT deprecation_reason FROM dmesh.marketplace WHERE product = 'vehicle_models';
 -- ... but not their data.
 SELECT * FROM dmesh_disc_fleet.vehicles_v1;
@@ -73,8 +79,10 @@ SET ROLE disc_team;
 SELECT dmesh.set_contract('disc_fleet.vehicles',
        jsonb_set(dmesh.derive_contract('disc_fleet.vehicles'), '{version}', '"1.1.0"')) > 0 AS contract_set;
 RESET ROLE;
-SELECT version, c->>'name' AS name, c->>'description' AS description
-  FROM dmesh.marketplace, jsonb_array_elements(columns) c WHERE product = 'vehicles';
+SELECT m.version, a.attname AS name, col_description(a.attrelid, a.attnum) AS description
+  FROM dmesh.marketplace m
+  JOIN pg_attribute a ON a.attrelid = m.relation AND a.attnum > 0 AND NOT a.attisdropped
+ WHERE m.product = 'vehicles' ORDER BY a.attnum;
 SELECT product FROM dmesh.search('electric');
 
 -- Search reads the contract too: its purpose, usage and limitations, and

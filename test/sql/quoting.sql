@@ -23,7 +23,13 @@ SELECT dmesh.grant_access('Quote "Domain"''s.Order Lines', '"Quote.Reader"') > 0
 RESET ROLE;
 
 SELECT name, schema_name FROM dmesh.domain WHERE name LIKE 'Quote%';
-SELECT product, owner, tags, relation, columns FROM dmesh.marketplace
+SELECT product, owner, tags, relation,
+       (SELECT jsonb_agg(jsonb_build_object(
+                   'name', a.attname, 'type', format_type(a.atttypid, a.atttypmod),
+                   'description', col_description(a.attrelid, a.attnum)) ORDER BY a.attnum)
+          FROM pg_attribute a
+         WHERE a.attrelid = m.relation AND a.attnum > 0 AND NOT a.attisdropped) AS columns
+  FROM dmesh.marketplace m
  WHERE domain = 'Quote "Domain"''s' ORDER BY product;
 SELECT dmesh.product_relation('Quote "Domain"''s.Order Lines');
 

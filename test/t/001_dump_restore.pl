@@ -93,7 +93,13 @@ like($node->safe_psql('dst', $lq), qr/lin\.copy/, 'CREATE TABLE AS lineage is re
 like($node->safe_psql('dst', $lq), qr/lin\.gone\|\|view\|direct\|\|f/, 'closed lineage is restored');
 is( $node->safe_psql('dst', q{SELECT count(*) FROM dmesh.lineage_edge GROUP BY edge_id HAVING count(*) > 1}),
     '', 'edge ids stay unique');
-my $mq = 'SELECT domain, product, status, version, columns, relation::text, tags FROM dmesh.marketplace ORDER BY 1, 2';
+my $mq = q{SELECT domain, product, status, version,
+                  (SELECT string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod), ', '
+                                     ORDER BY a.attnum)
+                     FROM pg_attribute a
+                    WHERE a.attrelid = m.relation AND a.attnum > 0 AND NOT a.attisdropped) AS columns,
+                  relation::text, tags
+             FROM dmesh.marketplace m ORDER BY 1, 2};
 is($node->safe_psql('dst', $mq), $node->safe_psql('src', $mq), 'marketplace is identical after restore');
 isnt($node->safe_psql('dst', $mq), '', 'marketplace is not empty');
 
