@@ -19,7 +19,14 @@ ISOLATION_OPTS = --inputdir=test --outputdir=. --load-extension=dmesh
 TAP_TESTS    = 1
 PROVE_TESTS  = $(sort $(wildcard test/t/*.pl))
 EXTRA_CLEAN  = results output_iso tmp_check log regression.diffs regression.out $(OBJS:.o=.d) \
-               test/doc/sql test/doc/results test/doc/regression.diffs test/doc/regression.out
+               test/doc/sql test/doc/results test/doc/regression.diffs test/doc/regression.out \
+               $(CLIENT) $(CLIENT_OBJS) $(CLIENT_OBJS:.o=.d)
+
+# The command-line client (docs/client.md): a libpq program in src/client/,
+# built and installed by the rules at the end (PGXS builds one MODULE_big or
+# one PROGRAM, not both).
+CLIENT      = src/client/dmesh
+CLIENT_OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/client/*.c)))
 
 # SQL.  The install script of the current version, sql/dmesh--$(EXTVERSION).sql,
 # is built from the files below, one per concept, concatenated in dependency
@@ -74,3 +81,30 @@ installcheck-tap:
 # them (-MMD writes src/*.d).
 $(OBJS): dmesh.control
 -include $(OBJS:.o=.d)
+
+# The client.  It includes libpq-fe.h from the pg_config's includedir and no
+# server header: PGXS's CPPFLAGS lose their -I options (the server's include
+# directories) and keep the rest (-D_GNU_SOURCE, -D_FORTIFY_SOURCE ...).
+# CFLAGS are PGXS's, so -Wall -Werror (PG_CFLAGS) hold here too.
+CLIENT_CPPFLAGS = -I$(srcdir)/src/client -I$(includedir) $(filter-out -I%,$(CPPFLAGS))
+
+src/client/%.o: src/client/%.c
+	$(CC) $(CFLAGS) $(CLIENT_CPPFLAGS) -c -o $@ $<
+
+$(CLIENT): $(CLIENT_OBJS)
+	$(CC) $(CFLAGS) $(CLIENT_OBJS) $(LDFLAGS) $(LDFLAGS_EX) -L$(libdir) -lpq -o $@
+
+$(CLIENT_OBJS): dmesh.control
+-include $(CLIENT_OBJS:.o=.d)
+
+all: $(CLIENT)
+
+.PHONY: install-client uninstall-client
+install: install-client
+install-client: $(CLIENT)
+	$(MKDIR_P) '$(DESTDIR)$(bindir)'
+	$(INSTALL_PROGRAM) $(CLIENT) '$(DESTDIR)$(bindir)/dmesh'
+
+uninstall: uninstall-client
+uninstall-client:
+	rm -f '$(DESTDIR)$(bindir)/dmesh'
