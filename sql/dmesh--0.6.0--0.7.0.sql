@@ -1793,3 +1793,11 @@ COMMENT ON FUNCTION @extschema@.search(text) IS
 
 COMMENT ON FUNCTION @extschema@.refresh_product(text) IS
   'Refreshes a materialized product now, write-audit-publish: builds the new data beside the current data, checks every rule of the contract on it, and swaps it in only if no error rule failed; else keeps the current data, keeps the build as <product>_data_failed and opens a quality incident. Managers of the product only. Returns published: true when the new rows are what the product''s published relations show from now on; false when an error rule failed, and for a draft, whose good rows become its data but no relation publishes them until dmesh.publish_data_product; rows: the rows built; failed_rules: the rules that failed on them, of any severity, as a jsonb array of {rule, property, severity} ([] when none failed); relation: the table that holds the new rows (the product''s data table, or <product>_data_failed).';
+
+-- The contract assistant (issue 17)
+CREATE FUNCTION @extschema@.suggest_contract(source text, sample_rows integer DEFAULT 100000)
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'dmesh_suggest_contract'
+LANGUAGE C STABLE;
+COMMENT ON FUNCTION @extschema@.suggest_contract(text, integer) IS
+  'A draft ODCS v3.1.0 contract for a relation (a name, resolved on the caller''s search_path; not a query): types, required, keys, valid values, bounds rounded outward, patterns and formats, classification of personal data, CHECK constraints as rules, a freshness SLA and a row-count floor, each with its evidence in customProperties (dmesh.evidence). Reads the catalog, pg_stats and a sample of at most about sample_rows rows (TABLESAMPLE ... REPEATABLE, every row of a smaller relation; 0: no row) as the caller, who must be able to SELECT the relation. Never runs ANALYZE. The same data and statistics give the same document.';

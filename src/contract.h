@@ -219,6 +219,13 @@ extern Jsonb *dmesh_derive_product_document(const DmeshProduct *product, bool fr
 extern Jsonb *dmesh_derive_document(const char *domain, const char *product,
 									const char *description, const DmeshSource *source,
 									Oid owner, Oid published);
+extern const char *dmesh_object_physical_type(Oid relid);
+
+/* ---------- contract_suggest.c ---------- */
+
+/* dmesh.suggest_contract(source, sample_rows) is the SQL entry point. */
+#define DMESH_SUGGEST_SEED			17	/* TABLESAMPLE ... REPEATABLE (seed) */
+#define DMESH_SUGGEST_MAX_VALUES	20	/* longest validValues list suggested */
 
 /* ---------- contract_diff.c ---------- */
 

@@ -319,8 +319,9 @@ key_columns(Oid relid, int natts, int *pk_position, bool *unique)
 	}
 }
 
-static const char *
-object_physical_type(Oid relid)
+/* An object's physicalType: the kind of relation its source is. */
+const char *
+dmesh_object_physical_type(Oid relid)
 {
 	if (!OidIsValid(relid))
 		return "view";
@@ -396,7 +397,7 @@ dmesh_derive_object(const char *name, const DmeshSource *source, Oid owner, Oid 
 	escape_json(&buf, name);
 	if (OidIsValid(commented) && OidIsValid(source->relid))
 		json_member(&buf, "physicalName", dmesh_qualified_relname(source->relid));
-	json_member(&buf, "physicalType", object_physical_type(source->relid));
+	json_member(&buf, "physicalType", dmesh_object_physical_type(source->relid));
 	json_member(&buf, "logicalType", "object");
 	if (comment != NULL)
 		json_member(&buf, "description", comment);

@@ -29,6 +29,11 @@ extern int	dmesh_fastre_match(const DmeshFastRe *re, const char *s, int len);
 
 /* ---------- quality_rules.c ---------- */
 
+/* Regular expressions of the formats dmesh checks (also contract_suggest.c). */
+#define DMESH_FORMAT_EMAIL	"^[^@[:space:]]+@[^@[:space:]]+\\.[^@[:space:]]+$"
+#define DMESH_FORMAT_UUID	"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+#define DMESH_FORMAT_URI	"^[A-Za-z][A-Za-z0-9+.-]*:[^[:space:]]+$"
+
 typedef enum DmeshRuleMetric
 {
 	DMESH_METRIC_NULL,			/* nullValues, required */

@@ -61,11 +61,6 @@
 #include "contract.h"
 #include "quality.h"
 
-/* Regular expressions of the supported formats. */
-#define FORMAT_EMAIL	"^[^@[:space:]]+@[^@[:space:]]+\\.[^@[:space:]]+$"
-#define FORMAT_UUID		"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-#define FORMAT_URI		"^[A-Za-z][A-Za-z0-9+.-]*:[^[:space:]]+$"
-
 static const struct
 {
 	const char *key;
@@ -1424,11 +1419,11 @@ compile_property_constraints(DmeshRuleSet *rs, int prop, const char *path)
 			const char *re = NULL;
 
 			if (strcmp(format, "email") == 0)
-				re = FORMAT_EMAIL;
+				re = DMESH_FORMAT_EMAIL;
 			else if (strcmp(format, "uuid") == 0)
-				re = FORMAT_UUID;
+				re = DMESH_FORMAT_UUID;
 			else if (strcmp(format, "uri") == 0)
-				re = FORMAT_URI;
+				re = DMESH_FORMAT_URI;
 			if (re == NULL)
 			{
 				/* yyyy-MM-dd, HH:mm:ss, i64, f32, ipv4 ...: kept, not checked */
