@@ -150,7 +150,6 @@ typedef struct DmeshProductState
 {
 	DmeshProduct product;
 	char	   *document_id;	/* the id it was applied with, or dmesh's */
-	bool		applied;		/* it has a row in dmesh.applied_product */
 	Jsonb	   *kept;			/* what dmesh keeps of the document ({}) */
 	Jsonb	   *contract;		/* the active contract, as written */
 	char	   *contract_id;

@@ -439,10 +439,17 @@ resolve_ports(Apply *a)
 			dmesh_args_init(&args);
 			dmesh_arg_int8(&args, a->st.product.id);
 			dmesh_arg_text(&args, port->version);
+			dmesh_arg_datum(&args, BOOLOID, BoolGetDatum(given != NULL), false);
+
+			/*
+			 * A version dmesh derived stands in until the team sets one: a
+			 * contract given of that version replaces it (set_contract).
+			 */
 			if (read_rows("SELECT document, document ->> 'id',"
 						  "       CASE WHEN held_schema IS NOT NULL"
 						  "            THEN jsonb_set(document, '{schema}', held_schema) ELSE document END"
 						  "  FROM dmesh.contract WHERE product_id = $1 AND version = $2"
+						  "   AND NOT (derived AND $3)"
 						  " ORDER BY derived LIMIT 1", &args) > 0)
 			{
 				bool		isnull;
@@ -1708,6 +1715,9 @@ run(FunctionCallInfo fcinfo, Jsonb *doc, bool apply)
 	else if (strcmp(spec->status, "retired") == 0)
 	{
 		/* retiring: nothing else matters */
+		bool		live = a.exists && dmesh_product_is_live(&a.st.product);
+		ArrayType  *consumers = live ? readers(&a, NIL) : NULL;
+
 		if (!a.exists)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -1715,8 +1725,9 @@ run(FunctionCallInfo fcinfo, Jsonb *doc, bool apply)
 							a.display)));
 		if (a.apply)
 			lifecycle_call(&a, "SELECT dmesh.retire_data_product($1)", NULL, false, 0);
-		row(&a, "status", "retired", "retire", strcmp(a.st.product.status, "draft") != 0,
-			readers(&a, NIL), "its published relations are dropped; retirement is final");
+		row(&a, "status", "retired", "retire", live, consumers,
+			live ? "its published relations are dropped; retirement is final" :
+			"retirement is final");
 	}
 	else
 	{

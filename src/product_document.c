@@ -412,7 +412,6 @@ dmesh_product_state(DmeshProductState *st, const char *ref)
 	st->has_sunset = !isnull;
 	st->sunset = isnull ? 0 : DatumGetDateADT(d);
 	st->document_id = dmesh_spi_text(0, 5);
-	st->applied = st->document_id != NULL;
 	st->kept = spi_jsonb(0, 6);
 	if (st->document_id == NULL)
 		st->document_id = psprintf("urn:dmesh:%s:%s", product->domain.name, product->name);

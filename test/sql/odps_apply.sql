@@ -115,6 +115,16 @@ LANGUAGE sql AS $$
              || CASE WHEN value IS NULL THEN '[]'::jsonb
                      ELSE jsonb_build_array(jsonb_build_object('property', name, 'value', value)) END)
 $$;
+-- The error of an apply, without the position of the error in SQL dmesh wrote.
+CREATE FUNCTION pg_temp.apply_error(doc jsonb, contracts text[]) RETURNS text
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM dmesh.apply_product(doc, contracts);
+    RETURN 'applied';
+EXCEPTION WHEN OTHERS THEN
+    RETURN SQLSTATE || ' ' || SQLERRM;
+END
+$$;
 SELECT dmesh.yaml_to_jsonb(:'product_100') AS product_100j,
        dmesh.yaml_to_jsonb(:'contract_100') AS contract_100j \gset
 
@@ -187,11 +197,9 @@ SET ROLE odps_sam;
 -- Without country, which odps_ana's row filter reads, set_contract refuses
 -- version 2.0.0, and nothing of the apply remains.
 SELECT coalesce(max(event_id), 0) AS events_before FROM dmesh.event_log \gset
-\set VERBOSITY terse
-SELECT dmesh.apply_product(pg_temp.prop(:'product_200'::jsonb, 'dmeshEnforcement', '"reject"'),
+SELECT pg_temp.apply_error(pg_temp.prop(:'product_200'::jsonb, 'dmeshEnforcement', '"reject"'),
          ARRAY[jsonb_set(:'contract_200'::jsonb, '{schema,0,properties}',
                          (:'contract_100j'::jsonb #> '{schema,0,properties}') - 1)::text]);
-\set VERBOSITY default
 SELECT count(*) AS new_events FROM dmesh.event_log WHERE event_id > :events_before;
 SELECT mode FROM dmesh.enforcement WHERE domain = 'odps_shop';
 SELECT kind, item, change, breaking, consumers, detail
@@ -245,3 +253,43 @@ SELECT count(*) AS changes FROM dmesh.apply_product(dmesh.product_yaml('odps_sho
 -- its source does not change
 SELECT dmesh.apply_product(replace(:'product_notes', 'note FROM', 'amount FROM'));
 RESET ROLE;
+
+-- The team's first contract replaces the one dmesh derived, even of the
+-- same version.
+SELECT $${"apiVersion": "v3.1.0", "kind": "DataContract", "id": "odps-shop-notes", "version": "1.0.0",
+  "status": "active", "schema": [{"name": "notes", "properties": [
+    {"name": "order_id", "logicalType": "integer"}, {"name": "note", "logicalType": "string"}]}]}$$
+  AS contract_notes \gset
+SELECT jsonb_set(dmesh.yaml_to_jsonb(:'product_notes'), '{outputPorts}',
+                 '[{"name": "notes", "version": "1.0.0", "contractId": "odps-shop-notes"}]') AS product_notes_own \gset
+SET ROLE odps_sam;
+SELECT kind, item, change, detail FROM dmesh.apply_product(:'product_notes_own'::jsonb, ARRAY[:'contract_notes']);
+SELECT count(*) AS changes FROM dmesh.apply_product(:'product_notes_own'::jsonb, ARRAY[:'contract_notes']);
+RESET ROLE;
+SELECT version, derived, document ->> 'id' AS id FROM dmesh.contract
+ WHERE product_id = (SELECT product_id FROM dmesh.data_product WHERE name = 'notes'
+                       AND domain_id = (SELECT domain_id FROM dmesh.domain WHERE name = 'odps_shop'))
+ ORDER BY contract_id;
+
+-- A materialized product, refreshed on schedule.
+SELECT $$
+apiVersion: v1.0.0
+kind: DataProduct
+id: urn:dmesh:odps_shop:big_orders
+name: big_orders
+status: active
+domain: odps_shop
+customProperties:
+  - {property: dmeshSource, value: "SELECT order_id, amount FROM odps_src.orders WHERE amount > 40"}
+  - {property: dmeshMaterialized, value: true}
+  - {property: dmeshSchedule, value: {refresh: 1 hour}}
+$$ AS product_big \gset
+SET ROLE odps_sam;
+SELECT kind, item, change, detail FROM dmesh.apply_product(:'product_big');
+SELECT count(*) AS changes FROM dmesh.apply_product(:'product_big');
+SELECT count(*) AS changes FROM dmesh.apply_product(dmesh.product_yaml('odps_shop.big_orders'));
+SELECT dmesh.apply_product(replace(:'product_big', 'value: true', 'value: false'));   -- fails
+RESET ROLE;
+SELECT refresh_every FROM dmesh.schedule
+ WHERE product_id = (SELECT product_id FROM dmesh.data_product WHERE name = 'big_orders'
+                       AND domain_id = (SELECT domain_id FROM dmesh.domain WHERE name = 'odps_shop'));
