@@ -15,10 +15,11 @@
  *	a new product			create_data_product (from the first contract
  *							the ports name, or from dmeshSource)
  *	description, tags		an update of the product (its managers only)
- *	a contract version		set_contract, in version order; a breaking
- *							change within the major version of a live
- *							product is refused, naming the consumers who
- *							read what it breaks
+ *	a contract version		set_contract, in version order (earlier
+ *							versions of a port's contract given too are
+ *							set first); a breaking change within the
+ *							major version of a live product is refused,
+ *							naming the consumers who read what it breaks
  *	an older major version	retire_data_product(product, major), when no
  *	no port lists			port lists it any more
  *	dmeshPolicies			create_policy, drop_policy (product scope)
