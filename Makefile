@@ -35,7 +35,7 @@ CLIENT_OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/client/*.c)))
 # frozen scripts, sql/dmesh--0.1.0.sql and every update script, which stay
 # as they are; a new version's update script is written as the delta.
 SQL_SOURCES = $(addprefix sql/src/,catalog.sql products.sql contracts.sql quality.sql \
-                governance.sql lineage.sql worker.sql discovery.sql assistant.sql)
+                governance.sql lineage.sql worker.sql discovery.sql assistant.sql as_code.sql)
 DATA_built  = sql/$(EXTENSION)--$(EXTVERSION).sql
 
 PG_CONFIG ?= pg_config
@@ -57,7 +57,7 @@ $(DATA_built): $(SQL_SOURCES) dmesh.control Makefile
 # test/doc/expected/.  Run it on a cluster of its own: the README creates
 # roles.  test/doc/sql/ is generated.
 DOC_FILES = README.md docs/contracts.md docs/quality.md docs/governance.md \
-            docs/lineage.md docs/worker.md docs/upgrading.md
+            docs/lineage.md docs/worker.md docs/upgrading.md docs/products-as-code.md
 DOC_TESTS = $(foreach f,$(DOC_FILES),$(subst /,_,$(basename $(notdir $(f)))))
 .PHONY: doc-sql installcheck-doc print-doc-files
 print-doc-files:

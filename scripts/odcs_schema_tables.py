@@ -1,17 +1,36 @@
 #!/usr/bin/env python3
-"""Generate src/contract_odcs_tables.c from the ODCS JSON Schemas.
+"""Generate the tables contract_validate.c walks from the JSON Schemas of a
+Bitol standard: src/contract_odcs_tables.c for the Open Data Contract
+Standard (ODCS), src/product_odps_tables.c for the Open Data Product
+Standard (ODPS).
 
-The Open Data Contract Standard publishes one JSON Schema per version in
-its repository (bitol-io/open-data-contract-standard, folder schema/, files
-odcs-json-schema-v3.0.0.json, -v3.0.1.json, -v3.0.2.json, -v3.1.0.json).
+Each standard publishes one JSON Schema per version in its repository
+(bitol-io/open-data-contract-standard, folder schema/, files
+odcs-json-schema-v3.0.0.json, -v3.0.1.json, -v3.0.2.json, -v3.1.0.json;
+bitol-io/open-data-product-standard, schema/odps-json-schema-v1.0.0.json).
 dmesh does not ship those files: this script reads them and writes dmesh's
 own compact description of each version, which contract_validate.c walks.
 
     python3 scripts/odcs_schema_tables.py v3.0.0.json v3.0.1.json \\
         v3.0.2.json v3.1.0.json > src/contract_odcs_tables.c
+    python3 scripts/odcs_schema_tables.py --standard ODPS \\
+        --document "data product" --alias v0.9.0=v1.0.0 \\
+        odps-json-schema-v1.0.0.json > src/product_odps_tables.c
 
 (give the schema files in version order; the version is read from each
-file's apiVersion default).  Only the Python standard library is used.
+file's apiVersion default).  Options:
+  --standard NAME   the standard's short name, in messages and in the name
+                    of the table set (odcs_standard, odps_standard); ODCS
+                    by default
+  --document NOUN   what a document of the standard is called in messages
+                    ("this contract declares v3.0.2"); contract by default
+  --alias A=V       documents that declare apiVersion A are checked against
+                    the schema of version V (given as a file).  ODPS v1.0.0
+                    lists v0.9.0 among its apiVersions and the standard's
+                    own examples, written as v0.9.0, are validated against
+                    it; the ODCS schemas list older apiVersions too, which
+                    dmesh does not read, so aliases are never implied.
+Only the Python standard library is used.
 
 What the tables hold, per version:
   - kinds: one per kind of object (the contract, a server, a schema object,
@@ -38,9 +57,9 @@ import json
 import sys
 
 TYPE_BITS = {
-    'string': 'ODCS_T_STRING', 'number': 'ODCS_T_NUMBER',
-    'integer': 'ODCS_T_INTEGER', 'boolean': 'ODCS_T_BOOLEAN',
-    'null': 'ODCS_T_NULL', 'object': 'ODCS_T_OBJECT', 'array': 'ODCS_T_ARRAY',
+    'string': 'STD_T_STRING', 'number': 'STD_T_NUMBER',
+    'integer': 'STD_T_INTEGER', 'boolean': 'STD_T_BOOLEAN',
+    'null': 'STD_T_NULL', 'object': 'STD_T_OBJECT', 'array': 'STD_T_ARRAY',
 }
 ALL_TYPES = frozenset(TYPE_BITS)
 
@@ -192,11 +211,11 @@ class Schema:
             enum = None
         flags = set()
         if node.get('minimum') == 0:
-            flags.add('ODCS_F_NONNEG')
+            flags.add('STD_F_NONNEG')
         elif 'minimum' in node:
             self.note(ptr, 'minimum %r not checked' % node['minimum'])
         if node.get('exclusiveMinimum') == 0:
-            flags.add('ODCS_F_POSITIVE')
+            flags.add('STD_F_POSITIVE')
         elif 'exclusiveMinimum' in node:
             self.note(ptr, 'exclusiveMinimum %r not checked' % node['exclusiveMinimum'])
         for kw in ('pattern', 'format', 'minItems', 'maxItems', 'uniqueItems',
@@ -501,13 +520,14 @@ def c_string(s):
 
 def c_types(types):
     if types is None:
-        return 'ODCS_T_ANY'
+        return 'STD_T_ANY'
     return ' | '.join(TYPE_BITS[t] for t in sorted(types, key=list(TYPE_BITS).index))
 
 
 class Emitter:
-    def __init__(self, schemas):
+    def __init__(self, schemas, document):
         self.schemas = schemas
+        self.root_where = '(%s)' % document
         self.strings = []
         self.string_index = {}
         self.defs = []
@@ -531,7 +551,7 @@ class Emitter:
     def number_kinds(self, version, root):
         """Kinds of one version in breadth-first order from the root."""
         order = [root]
-        root.where = '(contract)'
+        root.where = self.root_where
         seen = {root}
         i = 0
         while i < len(order):
@@ -545,7 +565,7 @@ class Emitter:
                     order.append(t)
                 subs.extend((key, d, '') for key, d in sorted(t.keys.items()))
             for key, d, _ in subs:
-                base = key if k.where == '(contract)' else '%s.%s' % (
+                base = key if k.where == self.root_where else '%s.%s' % (
                     k.where.split(' when ')[0], key)
                 for sub, where in ((d.kind, base),
                                    (d.items.kind if d.items else None, base + '[]'),
@@ -651,9 +671,43 @@ def check_linear(schema, kinds):
                                  (schema.version, k.where, key, len(distinct)))
 
 
-def main(paths):
+USAGE = """usage: odcs_schema_tables.py [--standard NAME] [--document NOUN]
+                             [--alias APIVERSION=VERSION ...] SCHEMA.json ..."""
+
+
+def parse_args(argv):
+    opts = {'standard': 'ODCS', 'document': 'contract', 'aliases': []}
+    paths = []
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a in ('--standard', '--document', '--alias'):
+            if i + 1 >= len(argv):
+                sys.exit(USAGE)
+            value = argv[i + 1]
+            if a == '--alias':
+                if '=' not in value:
+                    sys.exit(USAGE)
+                opts['aliases'].append(tuple(value.split('=', 1)))
+            else:
+                opts[a[2:]] = value
+            i += 2
+        elif a.startswith('--'):
+            sys.exit(USAGE)
+        else:
+            paths.append(a)
+            i += 1
+    if not paths:
+        sys.exit(__doc__)
+    return opts, paths
+
+
+def main(argv):
+    opts, paths = parse_args(argv)
+    standard = opts['standard']
+    prefix = standard.lower()
     schemas = [Schema(p) for p in paths]
-    em = Emitter(schemas)
+    em = Emitter(schemas, opts['document'])
     versions = []
     for s in schemas:
         root = s.root()
@@ -661,25 +715,60 @@ def main(paths):
         check_linear(s, order)
         versions.append((s, root))
     pair(em, versions)
+    names = [s.version for s in schemas]
+    aliases = []
+    for api, version in opts['aliases']:
+        if version not in names or api in names:
+            sys.exit('--alias %s=%s: %s is no version given, or %s is one' %
+                     (api, version, version, api))
+        aliases.append((api, names.index(version)))
+    if len(versions) > 8:
+        raise SystemExit('more versions than STD_MAX_VERSIONS')
+
+    if standard == 'ODCS':
+        filename = 'contract_odcs_tables.c'
+        what = 'contract'
+        title = 'the Open Data Contract Standard'
+    else:
+        filename = 'product_%s_tables.c' % prefix
+        what = 'product'
+        title = 'the Open Data %s Standard' % ('Product' if standard == 'ODPS' else standard)
+    command = ['python3 scripts/odcs_schema_tables.py']
+    if standard != 'ODCS':
+        command.append('--standard %s' % standard)
+    if opts['document'] != 'contract':
+        command.append('--document "%s"' % opts['document'])
+    for api, version in opts['aliases']:
+        command.append('--alias %s=%s' % (api, version))
+    files = ['%s-json-schema-%s.json' % (prefix, s.version) for s in schemas]
+    lines = []
+    line = ''
+    for word in command + files:
+        if line and len(line) + len(word) > 60:
+            lines.append(line)
+            line = ''
+        line = word if not line else line + ' ' + word
+    lines.append(line)
 
     out = []
     w = out.append
     w('/*-------------------------------------------------------------------------')
     w(' *')
-    w(' * contract_odcs_tables.c')
-    w(' *\t\tThe keys, types and conditionals of each ODCS version, as')
+    w(' * %s' % filename)
+    w(' *\t\tThe keys, types and conditionals of each %s version, as' % standard)
     w(' *\t\tcontract_validate.c walks them.')
     w(' *')
     w(' * GENERATED FILE: do not edit.  Made by scripts/odcs_schema_tables.py from')
-    w(' * the JSON Schemas of the Open Data Contract Standard (schema/ in the')
+    w(' * the JSON Schemas of %s (schema/ in the' % title)
     w(" * standard's repository):")
     w(' *')
-    w(' *\tpython3 scripts/odcs_schema_tables.py \\')
-    w(' *\t\todcs-json-schema-v3.0.0.json odcs-json-schema-v3.0.1.json \\')
-    w(' *\t\todcs-json-schema-v3.0.2.json odcs-json-schema-v3.1.0.json \\')
-    w(' *\t\t> src/contract_odcs_tables.c')
+    for n, l in enumerate(lines):
+        w(' *\t%s%s' % ('' if n == 0 else '\t', l) + ' \\')
+    w(' *\t\t> src/%s' % filename)
     w(' *')
     w(' * Versions: %s.' % ', '.join(s.version for s in schemas))
+    for api, vi in aliases:
+        w(' * Documents that declare %s are checked as %s.' % (api, names[vi]))
     w(' *')
     w(' * Not checked (accepted as written), by schema location:')
     for s in schemas:
@@ -690,7 +779,7 @@ def main(paths):
     w(' */')
     w('#include "postgres.h"')
     w('')
-    w('#include "contract.h"')
+    w('#include "%s.h"' % what)
     w('')
 
     # Definitions need kind indexes (set above); keys and conds come per kind.
@@ -716,31 +805,32 @@ def main(paths):
         kind_rows.append((k, key_first, key_count, req, forb, oneof,
                           cond_first, cond_count, other))
 
-    w('const char *const odcs_strings[] = {')
+    w('static const char *const strings[] = {')
     for i, s in enumerate(em.strings):
         w('\t/* %4d */ %s,' % (i, c_string(s)))
     w('};')
     w('')
-    w('const OdcsDef odcs_defs[] = {')
+    w('static const StdDef defs[] = {')
     w('\t/* types, flags, enum first, enum count, kind, items */')
     for i, (types, flags, enum, kind, items) in enumerate(em.defs):
         w('\t/* %4d */ {%s, %s, %d, %d, %d, %d},' % (
             i, types, ' | '.join(flags) if flags else '0', enum[0], enum[1], kind, items))
     w('};')
     w('')
-    w('const OdcsKey odcs_keys[] = {')
+    w('static const StdKey keys[] = {')
     for i, (key, d) in enumerate(em.keys):
         w('\t/* %4d */ {%s, %d},' % (i, c_string(key), d))
     w('};')
     w('')
-    w('const OdcsCond odcs_conds[] = {')
-    w('\t/* key, values first, values count, types, if absent, then */')
-    for i, (key, vals, types, absent, then) in enumerate(em.conds):
-        w('\t/* %4d */ {%s, %d, %d, %s, %s, %d},' % (
-            i, c_string(key), vals[0], vals[1], types, 'true' if absent else 'false', then))
-    w('};')
-    w('')
-    w('const OdcsKind odcs_kinds[] = {')
+    if em.conds:
+        w('static const StdCond conds[] = {')
+        w('\t/* key, values first, values count, types, if absent, then */')
+        for i, (key, vals, types, absent, then) in enumerate(em.conds):
+            w('\t/* %4d */ {%s, %d, %d, %s, %s, %d},' % (
+                i, c_string(key), vals[0], vals[1], types, 'true' if absent else 'false', then))
+        w('};')
+        w('')
+    w('static const StdKind kinds[] = {')
     w('\t/* where, closed, keys, required, forbidden, one of, conds, same kind in each version */')
     for (k, kf, kc, req, forb, oneof, cf, cc, other) in kind_rows:
         w('\t/* %4d %s %s */' % (k.index, k.version, k.where.replace('*/', '* /')))
@@ -750,18 +840,25 @@ def main(paths):
             ', '.join(other)))
     w('};')
     w('')
-    w('const OdcsVersion odcs_versions[] = {')
+    w('static const StdVersion versions[] = {')
     for s, root in versions:
         w('\t{%s, %d},' % (c_string(s.version), root.index))
     w('};')
     w('')
-    w('const int	odcs_nversions = lengthof(odcs_versions);')
-    if len(versions) > 8:
-        raise SystemExit('more versions than ODCS_MAX_VERSIONS')
+    if aliases:
+        w('static const StdAlias aliases[] = {')
+        for api, vi in aliases:
+            w('\t{%s, %d},' % (c_string(api), vi))
+        w('};')
+        w('')
+    w('const DmeshStandard %s_standard = {' % prefix)
+    w('\t%s, %s,' % (c_string(standard), c_string(opts['document'])))
+    w('\tstrings, defs, keys, %s, kinds, lengthof(kinds),' % ('conds' if em.conds else 'NULL'))
+    w('\tversions, lengthof(versions),')
+    w('\t%s, %s' % (('aliases', 'lengthof(aliases)') if aliases else ('NULL', '0')))
+    w('};')
     sys.stdout.write('\n'.join(out) + '\n')
 
 
 if __name__ == '__main__':
-    if len(sys.argv) < 2:
-        sys.exit(__doc__)
     main(sys.argv[1:])

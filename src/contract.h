@@ -117,45 +117,45 @@ extern void dmesh_name_map_free(DmeshNameMap *map);
 
 /* ---------- contract_validate.c, contract_odcs_tables.c ---------- */
 
-extern void dmesh_contract_validate(Jsonb *doc);
-
 /*
- * What each ODCS version allows, generated from the standard's JSON Schemas
- * by scripts/odcs_schema_tables.py (see contract_odcs_tables.c).  Indexes
- * are into the arrays below; -1 is "none" (for a kind or an item
- * definition: anything goes).
+ * What each version of a Bitol standard (ODCS for contracts, ODPS for
+ * data products) allows, generated from the standard's JSON Schemas by
+ * scripts/odcs_schema_tables.py (see contract_odcs_tables.c and
+ * product_odps_tables.c).  Indexes are into the arrays of the standard's
+ * DmeshStandard; -1 is "none" (for a kind or an item definition: anything
+ * goes).
  */
-#define ODCS_MAX_VERSIONS	8
+#define STD_MAX_VERSIONS	8
 
-#define ODCS_T_STRING	0x01
-#define ODCS_T_NUMBER	0x02
-#define ODCS_T_INTEGER	0x04	/* a number without fractional part */
-#define ODCS_T_BOOLEAN	0x08
-#define ODCS_T_NULL		0x10
-#define ODCS_T_OBJECT	0x20
-#define ODCS_T_ARRAY	0x40
-#define ODCS_T_ANY		0x7F
+#define STD_T_STRING	0x01
+#define STD_T_NUMBER	0x02
+#define STD_T_INTEGER	0x04	/* a number without fractional part */
+#define STD_T_BOOLEAN	0x08
+#define STD_T_NULL		0x10
+#define STD_T_OBJECT	0x20
+#define STD_T_ARRAY		0x40
+#define STD_T_ANY		0x7F
 
-#define ODCS_F_NONNEG	0x01	/* minimum: 0 */
-#define ODCS_F_POSITIVE	0x02	/* exclusiveMinimum: 0 */
+#define STD_F_NONNEG	0x01	/* minimum: 0 */
+#define STD_F_POSITIVE	0x02	/* exclusiveMinimum: 0 */
 
 /* What a value must be. */
-typedef struct OdcsDef
+typedef struct StdDef
 {
-	uint8		types;			/* ODCS_T_* */
-	uint8		flags;			/* ODCS_F_* */
-	int16		enum_first;		/* allowed strings in odcs_strings, if */
+	uint8		types;			/* STD_T_* */
+	uint8		flags;			/* STD_F_* */
+	int16		enum_first;		/* allowed strings in strings, if */
 	int16		enum_count;		/* enum_count > 0 */
 	int16		kind;			/* kind of an object value */
 	int16		items;			/* definition of each item of an array */
-} OdcsDef;
+} StdDef;
 
 /* A key of a kind; the keys of a kind are sorted by strcmp. */
-typedef struct OdcsKey
+typedef struct StdKey
 {
 	const char *name;
 	int16		def;
-} OdcsKey;
+} StdKey;
 
 /*
  * A conditional: when "key" is present with one of the values (or, with no
@@ -163,7 +163,7 @@ typedef struct OdcsKey
  * if_absent is set, the kind "then" applies too: its keys are allowed and
  * checked, its required keys and its one-of group required.
  */
-typedef struct OdcsCond
+typedef struct StdCond
 {
 	const char *key;
 	int16		value_first;
@@ -171,39 +171,74 @@ typedef struct OdcsCond
 	uint8		match_types;
 	bool		if_absent;
 	int16		then;
-} OdcsCond;
+} StdCond;
 
 /* A kind of object. */
-typedef struct OdcsKind
+typedef struct StdKind
 {
 	const char *where;			/* where it is met first, for readers */
 	bool		closed;			/* keys other than those allowed are refused */
 	int16		key_first;
 	int16		key_count;
-	int16		required_first; /* in odcs_strings */
+	int16		required_first; /* in strings */
 	int16		required_count;
-	int16		forbidden_first;	/* in odcs_strings */
+	int16		forbidden_first;	/* in strings */
 	int16		forbidden_count;
-	int16		oneof_first;	/* exactly one of these keys (odcs_strings) */
+	int16		oneof_first;	/* exactly one of these keys (strings) */
 	int16		oneof_count;
 	int16		cond_first;
 	int16		cond_count;
-	int16		other[ODCS_MAX_VERSIONS];	/* this kind in each version */
-} OdcsKind;
+	int16		other[STD_MAX_VERSIONS];	/* this kind in each version */
+} StdKind;
 
-typedef struct OdcsVersion
+typedef struct StdVersion
 {
 	const char *name;			/* "v3.1.0" */
-	int16		root;			/* kind of the contract */
-} OdcsVersion;
+	int16		root;			/* kind of the document */
+} StdVersion;
 
-extern const char *const odcs_strings[];
-extern const OdcsDef odcs_defs[];
-extern const OdcsKey odcs_keys[];
-extern const OdcsCond odcs_conds[];
-extern const OdcsKind odcs_kinds[];
-extern const OdcsVersion odcs_versions[];
-extern const int odcs_nversions;
+/* An apiVersion checked against the schema of another version. */
+typedef struct StdAlias
+{
+	const char *name;			/* "v0.9.0" */
+	int16		version;		/* index in versions */
+} StdAlias;
+
+/* The tables of one standard. */
+typedef struct DmeshStandard
+{
+	const char *name;			/* "ODCS", in messages */
+	const char *document;		/* "contract": what a document is called */
+	const char *const *strings;
+	const StdDef *defs;
+	const StdKey *keys;
+	const StdCond *conds;
+	const StdKind *kinds;
+	int			nkinds;
+	const StdVersion *versions;
+	int			nversions;
+	const StdAlias *aliases;
+	int			naliases;
+} DmeshStandard;
+
+extern const DmeshStandard odcs_standard;	/* contract_odcs_tables.c */
+extern const DmeshStandard odps_standard;	/* product_odps_tables.c */
+
+/* A problem found in a document, when they are collected (lint). */
+typedef struct DmeshProblem
+{
+	char	   *path;			/* NULL: the document as a whole */
+	char	   *message;
+	char	   *detail;
+	char	   *hint;
+	bool		warning;		/* kept as written, but likely a mistake */
+} DmeshProblem;
+
+extern void dmesh_contract_validate(Jsonb *doc);
+extern void dmesh_document_validate(const DmeshStandard *std, Jsonb *doc);
+extern List *dmesh_document_problems(const DmeshStandard *std, Jsonb *doc);
+extern int	dmesh_document_version(const DmeshStandard *std, JsonbContainer *root);
+extern char *dmesh_document_prune(const DmeshStandard *std, const char *where, JsonbValue *v);
 
 /* ---------- contract_store.c ---------- */
 

@@ -48,6 +48,7 @@
 #include "contract.h"
 
 PG_FUNCTION_INFO_V1(dmesh_contract_diff_sql);
+PG_FUNCTION_INFO_V1(dmesh_contract_diff_document);
 
 typedef enum Direction
 {
@@ -744,6 +745,27 @@ dmesh_change_text(const DmeshChange *c)
 	return psprintf("%s: removed %s", c->path, old);
 }
 
+/* The changes as rows of (path, change, old, new, severity). */
+static void
+put_changes(ReturnSetInfo *rsinfo, List *changes)
+{
+	ListCell   *lc;
+
+	foreach(lc, changes)
+	{
+		DmeshChange *c = lfirst(lc);
+		Datum		values[5];
+		bool		nulls[5] = {false, false, c->old_value == NULL, c->new_value == NULL, false};
+
+		values[0] = CStringGetTextDatum(c->path);
+		values[1] = CStringGetTextDatum(c->change);
+		values[2] = c->old_value ? JsonbPGetDatum(c->old_value) : (Datum) 0;
+		values[3] = c->new_value ? JsonbPGetDatum(c->new_value) : (Datum) 0;
+		values[4] = CStringGetTextDatum(dmesh_severity_name(c->severity));
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+}
+
 /*
  * dmesh.contract_diff(product, from_version, to_version)
  */
@@ -758,7 +780,6 @@ dmesh_contract_diff_sql(PG_FUNCTION_ARGS)
 	DmeshProduct product;
 	DmeshContract *from;
 	DmeshContract *to;
-	ListCell   *lc;
 
 	InitMaterializedSRF(fcinfo, 0);
 	SPI_connect();
@@ -773,19 +794,43 @@ dmesh_contract_diff_sql(PG_FUNCTION_ARGS)
 				 errmsg("data product \"%s\" has no contract version %s",
 						ref, from == NULL ? from_version : to_version)));
 
-	foreach(lc, dmesh_contract_diff(from, to))
-	{
-		DmeshChange *c = lfirst(lc);
-		Datum		values[5];
-		bool		nulls[5] = {false, false, c->old_value == NULL, c->new_value == NULL, false};
+	put_changes(rsinfo, dmesh_contract_diff(from, to));
 
-		values[0] = CStringGetTextDatum(c->path);
-		values[1] = CStringGetTextDatum(c->change);
-		values[2] = c->old_value ? JsonbPGetDatum(c->old_value) : (Datum) 0;
-		values[3] = c->new_value ? JsonbPGetDatum(c->new_value) : (Datum) 0;
-		values[4] = CStringGetTextDatum(dmesh_severity_name(c->severity));
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	dmesh_end_call(&section);
+	return (Datum) 0;
+}
+
+/*
+ * dmesh._contract_diff_document(product, contract): the changes from the
+ * product's active contract to a candidate (ODCS YAML or JSON), which is
+ * checked as set_contract checks it and stored nowhere.  A candidate that
+ * leaves its schema to the source is held to the source's columns, which
+ * only the product's managers may see (as derive_contract).
+ */
+Datum
+dmesh_contract_diff_document(PG_FUNCTION_ARGS)
+{
+	char	   *ref = dmesh_text_arg(fcinfo, 0, "product");
+	char	   *document = dmesh_text_arg(fcinfo, 1, "contract");
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Oid			caller = GetUserId();
+	DmeshContract *candidate = dmesh_contract_compile(dmesh_parse_document(document));
+	DmeshSection section;
+	DmeshProduct product;
+	DmeshContract *active;
+
+	InitMaterializedSRF(fcinfo, 0);
+	SPI_connect();
+	dmesh_enter_privileged(&section);
+
+	dmesh_require_product(ref, DMESH_NO_LOCK, &product);
+	active = dmesh_load_contract(&product, NULL, -1);
+	if (dmesh_contract_leaves_schema(candidate))
+	{
+		dmesh_require_manager(caller, &product, "diff a contract that leaves its schema to the source of");
+		candidate = dmesh_contract_hold(&product, candidate);
 	}
+	put_changes(rsinfo, dmesh_contract_diff(active, candidate));
 
 	dmesh_end_call(&section);
 	return (Datum) 0;

@@ -47,7 +47,8 @@
  * unless libyaml quotes them because they cannot be plain at all.  So
  * every string reads back as itself in either kind of reader, and the
  * output parses back to the same jsonb here.  Keys of the Open Data
- * Contract Standard come first, in the standard's order.
+ * Contract Standard (and of the Open Data Product Standard) come first, in
+ * the standard's order.
  *
  * libyaml allocates with malloc: every path out of these functions,
  * including errors, frees its parser, event or emitter.
@@ -1182,18 +1183,22 @@ dmesh_json_parse(char *text, size_t len)
  * ----------------------------------------------------------------
  */
 
-/* Keys of the Open Data Contract Standard, in the order the standard uses. */
+/*
+ * Keys of the Open Data Contract Standard, in the order the standard uses,
+ * and those of the Open Data Product Standard that contracts do not have.
+ */
 static const char *const key_order[] = {
-	"apiVersion", "kind", "id", "name", "version", "status", "tenant", "domain",
-	"dataProduct", "description", "purpose", "usage", "limitations", "tags",
+	"apiVersion", "kind", "id", "name", "version", "status", "contractId", "tenant", "domain",
+	"dataProduct", "description", "consumer", "rowFilter", "purpose", "expiresAt", "unmask",
+	"usage", "limitations", "tags",
 	"physicalName", "businessName", "logicalType", "physicalType",
 	"logicalTypeOptions", "required", "unique", "primaryKey", "primaryKeyPosition",
 	"classification", "examples", "properties", "property", "type", "rule", "metric",
 	"query", "arguments", "mustBe", "mustNotBe", "mustBeGreaterThan",
 	"mustBeGreaterOrEqualTo", "mustBeLessThan", "mustBeLessOrEqualTo",
 	"mustBeBetween", "mustNotBeBetween", "unit", "value", "element", "severity",
-	"dimension", "quality", "schema", "slaProperties", "team", "roles", "support",
-	"customProperties",
+	"dimension", "quality", "schema", "inputPorts", "outputPorts", "managementPorts",
+	"slaProperties", "team", "roles", "support", "productCreatedTs", "customProperties",
 };
 
 static int

@@ -28,7 +28,8 @@ SELECT dmesh.set_schedule('sched.t', "check" => '1 minute');
 UPDATE dmesh.schedule SET check_every = '1 second';
 SELECT dmesh._incident(1, 'quality', true);
 RESET ROLE;
-SELECT action, details FROM dmesh.event_log WHERE action = 'set_schedule' ORDER BY event_id;
+SELECT action, details FROM dmesh.event_log WHERE action = 'set_schedule' AND object_identity = 'sched.t'
+ ORDER BY event_id;
 -- Incidents: one open per product and kind; repeats count; resolving closes it.
 SELECT dmesh._incident(product_id, 'quality', true, '{"failed_rules": 1}') FROM dmesh.data_product WHERE name = 't';
 SELECT dmesh._incident(product_id, 'quality', true, '{"failed_rules": 2}') FROM dmesh.data_product WHERE name = 't';
