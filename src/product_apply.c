@@ -838,7 +838,8 @@ breaking_columns(List *changes, bool *whole, StringInfo text)
 
 		if (c->severity != DMESH_BREAKING)
 			continue;
-		appendStringInfo(text, "%s%s", text->len > 0 ? "; " : "", dmesh_change_text(c));
+		/* path and kind only: a line of a plan, not the values */
+		appendStringInfo(text, "%s%s %s", text->len > 0 ? "; " : "", c->path, c->change);
 		p = strstr(c->path, "].properties[");
 		if (strncmp(c->path, "schema[", 7) != 0 || p == NULL ||
 			(end = strchr(p + 13, ']')) == NULL)
