@@ -6,7 +6,7 @@
  *   odcs         the active contract (or --contract-version) as ODCS YAML,
  *                dmesh.contract_yaml; with --json dmesh.contract_document
  *   odps         the product as an ODPS document, dmesh.product_yaml; with
- *                --json that document read back as JSON
+ *                --json dmesh.product_document
  *   openlineage  the OpenLineage events (dmesh.openlineage_events) whose
  *                inputs or outputs are the product's relations, its sources
  *                and its live published relations, one JSON object per line
@@ -87,7 +87,7 @@ cmd_export(const Options *opts)
 	}
 	else if (strcmp(format, "odps") == 0)
 		sql = opts->json
-			? "SELECT pg_catalog.jsonb_pretty(dmesh.yaml_to_jsonb(dmesh.product_yaml($1)))"
+			? "SELECT pg_catalog.jsonb_pretty(dmesh.product_document($1))"
 			: "SELECT dmesh.product_yaml($1)";
 	else if (strcmp(format, "openlineage") == 0)
 		sql = openlineage_sql;
@@ -100,7 +100,8 @@ cmd_export(const Options *opts)
 
 	rc = client_connect(&c, opts);
 	if (rc == EXIT_OK && strcmp(format, "odps") == 0)
-		rc = require_function(&c, "dmesh.product_yaml(text)", "dmesh export --format odps");
+		rc = require_function(&c, opts->json ? "dmesh.product_document(text)"
+							  : "dmesh.product_yaml(text)", "dmesh export --format odps");
 	if (rc != EXIT_OK)
 	{
 		client_close(&c);

@@ -5,8 +5,10 @@
  *
  * Each document goes whole to dmesh.lint_document(text), which answers
  * with its problems (kind, path, severity, message, hint): none means
- * valid.  A document the server cannot read at all (invalid YAML) raises
- * an error instead; that error is the document's one problem.  Every file
+ * valid; a message's second line (the standard's detail) is shown
+ * indented below it.  A document the server cannot read at all is one
+ * problem (invalid YAML, say); should the server raise an error instead,
+ * that error is the document's one problem.  Every file
  * is read before connecting: one that cannot be read is a usage error.
  *
  *-------------------------------------------------------------------------
@@ -89,6 +91,32 @@ collect(const Options *opts, DocList *list)
 	return true;
 }
 
+/*
+ * A message of one or more lines: the first as it is, the others (the
+ * standard's detail) indented below it.
+ */
+static void
+put_lines(FILE *f, const char *message)
+{
+	char	   *copy = xstrdup(message);
+	char	   *line;
+	char	   *next;
+	bool		first = true;
+
+	for (line = copy; line; line = next)
+	{
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (!first)
+			fputs("  ", f);
+		put_clean(f, line);
+		fputc('\n', f);
+		first = false;
+	}
+	free(copy);
+}
+
 static void
 human_problem(const char *file, const char *severity, const char *path,
 			  const char *message, const char *hint)
@@ -102,8 +130,7 @@ human_problem(const char *file, const char *severity, const char *path,
 		put_clean(stdout, path);
 		fputs(": ", stdout);
 	}
-	put_clean(stdout, message ? message : "");
-	fputc('\n', stdout);
+	put_lines(stdout, message ? message : "");
 	if (hint && *hint)
 	{
 		fputs("  hint: ", stdout);

@@ -6,17 +6,24 @@
  *
  * Every *.odps.* (product) and *.odcs.* (contract) document below DIR is
  * read, in sorted path order.  The server parses each (dmesh.yaml_to_jsonb)
- * to tell the client a contract's id and the contractIds a product's
- * outputPorts name; each product then goes to the server with the text of
- * the contracts it names, in the order it names them:
+ * to tell the client a contract's id and version and the contractIds a
+ * product's outputPorts name; each product then goes to the server with
+ * the text of every version found of the contracts it names (in the order
+ * its ports name them, each contract's versions in path order), so that
+ * the server can set the versions it has not set yet, in version order:
  *   plan:  dmesh.plan_product(document, contracts), all in one transaction
  *          that is rolled back; a product the server refuses is reported
  *          and the others are still planned (a savepoint each).
  *   apply: dmesh.apply_product(document, contracts), all in ONE
  *          transaction: the first error rolls everything back.
  * Before anything is planned, the set must hold together: every document
- * readable and parsed, contract ids unique, every contractId found (else
- * exit 2).  A contract no product names is left out, with a warning.
+ * readable and parsed, no contract id and version twice, every contractId
+ * the id of a contract found (else exit 2).  A contract no product names
+ * is left out, with a warning.  Which versions a port needs and whether
+ * those not found are set already is the server's to say.
+ *
+ * A plan fails (exit 1) on a breaking change, naming its consumers, and on
+ * a change apply_product would refuse (change "refused").
  *
  *-------------------------------------------------------------------------
  */
@@ -30,9 +37,11 @@ typedef struct Doc
 	Document	d;
 	DocKind		kind;
 	char	   *id;				/* its id; NULL when it has none */
+	char	   *version;		/* a contract's version; NULL when none */
 	char	  **refs;			/* a product's contractIds, deduplicated */
 	int			nrefs;
-	int		   *ref_doc;		/* the contract document of each */
+	int		   *sends;			/* a product's contract documents to send */
+	int			nsends;
 	bool		named;			/* a contract some product names */
 } Doc;
 
@@ -55,10 +64,11 @@ free_run(Run *run)
 		free(d->d.path);
 		free(d->d.text);
 		free(d->id);
+		free(d->version);
 		for (j = 0; j < d->nrefs; j++)
 			free(d->refs[j]);
 		free(d->refs);
-		free(d->ref_doc);
+		free(d->sends);
 	}
 	free(run->docs);
 }
@@ -97,13 +107,17 @@ read_all(const char *dir, Run *run)
 	return true;
 }
 
-/* The server reads each document: a contract's id, a product's contractIds. */
+/*
+ * The server reads each document: a contract's id and version, a product's
+ * contractIds.
+ */
 static int
 parse_all(Client *c, Run *run)
 {
 	static const char *const sql =
 		"SELECT d OPERATOR(pg_catalog.->>) 'id',"
-		"       p.port OPERATOR(pg_catalog.->>) 'contractId'"
+		"       p.port OPERATOR(pg_catalog.->>) 'contractId',"
+		"       d OPERATOR(pg_catalog.->>) 'version'"
 		"  FROM dmesh.yaml_to_jsonb($1) d"
 		"  LEFT JOIN LATERAL pg_catalog.jsonb_array_elements("
 		"         CASE WHEN pg_catalog.jsonb_typeof(d OPERATOR(pg_catalog.->) 'outputPorts')"
@@ -133,10 +147,11 @@ parse_all(Client *c, Run *run)
 		}
 		if (PQntuples(res) > 0 && !PQgetisnull(res, 0, 0))
 			d->id = xstrdup(PQgetvalue(res, 0, 0));
+		if (d->kind == DOC_CONTRACT && PQntuples(res) > 0 && !PQgetisnull(res, 0, 2))
+			d->version = xstrdup(PQgetvalue(res, 0, 2));
 		if (d->kind == DOC_PRODUCT)
 		{
 			d->refs = xmalloc(sizeof(char *) * (PQntuples(res) + 1));
-			d->ref_doc = xmalloc(sizeof(int) * (PQntuples(res) + 1));
 			for (r = 0; r < PQntuples(res); r++)
 			{
 				const char *ref = PQgetvalue(res, r, 1);
@@ -157,7 +172,17 @@ parse_all(Client *c, Run *run)
 	return failed ? EXIT_USAGE : EXIT_OK;
 }
 
-/* Contract ids unique, every contractId found; unnamed contracts warned of. */
+static bool
+same_version(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a && b && strcmp(a, b) == 0);
+}
+
+/*
+ * No contract id and version twice; every contractId the id of a contract
+ * found, each product given every version found of the contracts it names;
+ * unnamed contracts warned of.
+ */
 static int
 match_all(Run *run, const char *dir)
 {
@@ -176,10 +201,15 @@ match_all(Run *run, const char *dir)
 		{
 			Doc		   *b = &run->docs[j];
 
-			if (b->kind == DOC_CONTRACT && b->id && strcmp(a->id, b->id) == 0)
+			if (b->kind == DOC_CONTRACT && b->id && strcmp(a->id, b->id) == 0 &&
+				same_version(a->version, b->version))
 			{
-				error_msg("contract id \"%s\" is the id of both \"%s\" and \"%s\"",
-						  a->id, b->d.path, a->d.path);
+				if (a->version)
+					error_msg("contract \"%s\" version %s is in both \"%s\" and \"%s\"",
+							  a->id, a->version, b->d.path, a->d.path);
+				else
+					error_msg("contract \"%s\" (without a version) is in both \"%s\" and \"%s\"",
+							  a->id, b->d.path, a->d.path);
 				failed++;
 			}
 		}
@@ -191,21 +221,23 @@ match_all(Run *run, const char *dir)
 
 		if (p->kind != DOC_PRODUCT)
 			continue;
+		p->sends = xmalloc(sizeof(int) * (run->ndocs + 1));
 		for (k = 0; k < p->nrefs; k++)
 		{
-			p->ref_doc[k] = -1;
+			bool		found = false;
+
 			for (j = 0; j < run->ndocs; j++)
 			{
 				Doc		   *c = &run->docs[j];
 
 				if (c->kind == DOC_CONTRACT && c->id && strcmp(c->id, p->refs[k]) == 0)
 				{
-					p->ref_doc[k] = j;
+					p->sends[p->nsends++] = j;
 					c->named = true;
-					break;
+					found = true;
 				}
 			}
-			if (p->ref_doc[k] < 0)
+			if (!found)
 			{
 				error_msg("%s: contractId \"%s\" is the id of no contract below \"%s\"",
 						  p->d.path, p->refs[k], dir);
@@ -317,6 +349,7 @@ plan_or_apply(const Options *opts, bool apply)
 	int			refused = 0;
 	int			changes = 0;
 	int			breaking = 0;
+	int			refusals = 0;
 	int			rc;
 	int			i;
 	int			r;
@@ -368,10 +401,10 @@ plan_or_apply(const Options *opts, bool apply)
 		done++;
 		progress("%s %s (%d/%d)", apply ? "applying" : "planning", p->d.path, done, nproducts);
 
-		params = xmalloc(sizeof(char *) * (p->nrefs + 1));
+		params = xmalloc(sizeof(char *) * (p->nsends + 1));
 		params[0] = p->d.text;
-		for (k = 0; k < p->nrefs; k++)
-			params[k + 1] = run.docs[p->ref_doc[k]].d.text;
+		for (k = 0; k < p->nsends; k++)
+			params[k + 1] = run.docs[p->sends[k]].d.text;
 		sb_init(&sql);
 		sb_printf(&sql,
 				  "SELECT r.product, r.kind, r.item, r.change,"
@@ -380,7 +413,7 @@ plan_or_apply(const Options *opts, bool apply)
 				  "       r.detail, r.consumers,"
 				  "       pg_catalog.row_to_json(r)::pg_catalog.text"
 				  "  FROM dmesh.%s_product($1, ", verb);
-		append_array_params(&sql, 2, p->nrefs);
+		append_array_params(&sql, 2, p->nsends);
 		sb_append(&sql, ") r");
 
 		if (!apply && !run_command(&c, "SAVEPOINT dmesh_plan"))
@@ -390,7 +423,7 @@ plan_or_apply(const Options *opts, bool apply)
 			sb_free(&sql);
 			goto out;
 		}
-		res = run_query_ctx(&c, p->d.path, sql.data, p->nrefs + 1, params);
+		res = run_query_ctx(&c, p->d.path, sql.data, p->nsends + 1, params);
 		free(params);
 		sb_free(&sql);
 		if (res == NULL)
@@ -438,6 +471,8 @@ plan_or_apply(const Options *opts, bool apply)
 		for (r = 0; r < PQntuples(results[i]); r++)
 		{
 			changes++;
+			if (strcmp(PQgetvalue(results[i], r, COL_CHANGE), "refused") == 0)
+				refusals++;
 			if (strcmp(PQgetvalue(results[i], r, COL_BREAKING), "yes") == 0)
 			{
 				breaking++;
@@ -500,10 +535,13 @@ plan_or_apply(const Options *opts, bool apply)
 					  breaking, breaking == 1 ? "" : "s");
 		sb_free(&names);
 	}
+	if (!apply && refusals > 0)
+		error_msg("plan: apply would refuse %d change%s (change \"refused\")",
+				  refusals, refusals == 1 ? "" : "s");
 	if (refused > 0)
 		error_msg("plan: the server refused %d of %d product%s", refused, nproducts,
 				  nproducts == 1 ? "" : "s");
-	rc = (refused > 0 || (!apply && breaking > 0)) ? EXIT_FAILED : EXIT_OK;
+	rc = (refused > 0 || (!apply && (breaking > 0 || refusals > 0))) ? EXIT_FAILED : EXIT_OK;
 
 out:
 	progress_clear();

@@ -2,9 +2,11 @@
  *
  * cmd_suggest.c
  *		dmesh suggest SOURCE [--sample-rows N]: the contract the server
- *		suggests for a table, view or query (dmesh.suggest_contract), as an
- *		ODCS YAML file to review and keep (--json: as JSON).  SOURCE is
- *		resolved by the server, with the connection's search_path.
+ *		suggests for a relation (a table, view, materialized view or foreign
+ *		table; dmesh.suggest_contract), as an ODCS YAML file to review and
+ *		keep (--json: as JSON).  SOURCE is resolved by the server, with the
+ *		connection's search_path; the server refuses a query.  N is a whole
+ *		number from 0 (0: the catalog and statistics only, no row read).
  *
  *-------------------------------------------------------------------------
  */
@@ -33,9 +35,9 @@ cmd_suggest(const Options *opts)
 
 		errno = 0;
 		v = strtol(opts->sample_rows, &end, 10);
-		if (errno != 0 || end == opts->sample_rows || *end != '\0' || v < 1 || v > INT_MAX)
+		if (errno != 0 || end == opts->sample_rows || *end != '\0' || v < 0 || v > INT_MAX)
 		{
-			error_msg("suggest: --sample-rows must be a whole number from 1 to %d, not \"%s\"\n"
+			error_msg("suggest: --sample-rows must be a whole number from 0 to %d, not \"%s\"\n"
 					  "Try \"%s suggest --help\" for more information.",
 					  INT_MAX, opts->sample_rows, progname);
 			return EXIT_USAGE;

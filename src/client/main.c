@@ -49,13 +49,15 @@ static const char *const help_plan =
 "\n"
 "Every *.odps.yaml|yml|json (data products) and *.odcs.yaml|yml|json (data\n"
 "contracts) anywhere below DIR is read, in the order of their paths.  Each\n"
-"product document names its contracts by contractId in its outputPorts; a\n"
-"contract's contractId is the id of the contract document.  A contract that\n"
-"no product names is a warning; a contractId no contract has is an error.\n"
+"product document names its contracts by contractId and version in its\n"
+"outputPorts; a contract's contractId is the id of the contract document.\n"
+"A product goes to the server with every version found of the contracts it\n"
+"names.  A contract id and version found twice, or a contractId no contract\n"
+"has, is an error; a contract that no product names is a warning.\n"
 "\n"
 "Exit status: 0 nothing breaking, 1 a breaking change (its consumers are\n"
-"named) or the server refused a product, 2 usage, unreadable or\n"
-"inconsistent documents, or connection error.\n";
+"named), a change apply would refuse, or a product the server refused,\n"
+"2 usage, unreadable or inconsistent documents, or connection error.\n";
 
 static const char *const help_apply =
 "Apply the documents below DIR: every product with the contracts it names,\n"
@@ -149,15 +151,17 @@ static const char *const help_health =
 "unknown), 2 usage or connection error.\n";
 
 static const char *const help_suggest =
-"Suggest a data contract for a table, view or query, from its columns and a\n"
-"sample of its rows (dmesh.suggest_contract), printed as an ODCS YAML file\n"
-"ready to review (--json: as JSON).\n"
+"Suggest a data contract for a table, view, materialized view or foreign\n"
+"table, from its catalog, its statistics and a sample of its rows\n"
+"(dmesh.suggest_contract), printed as an ODCS YAML file ready to review\n"
+"(--json: as JSON).  A query is refused: make a table of it first.\n"
 "\n"
 "Usage:\n"
 "  dmesh suggest [OPTION]... SOURCE\n"
 "\n"
 "Options:\n"
-"      --sample-rows=N   rows to sample (default: the server's, 100000)\n"
+"      --sample-rows=N   rows to sample (default: the server's, 100000;\n"
+"                        0: the catalog and statistics only)\n"
 "\n"
 "Exit status: 0 printed, 1 the server refused the request, 2 usage or\n"
 "connection error.\n";

@@ -519,27 +519,35 @@ table_print(FILE *f, const Table *t, const char *indent)
 
 	for (r = -2; r < t->nrows; r++)
 	{
+		size_t		spaces = 0;	/* padding not written yet: none at the end */
+
 		fputs(indent, f);
 		for (col = 0; col < t->ncols; col++)
 		{
 			const char *v = r == -2 ? t->headers[col] : r == -1 ? NULL : t->cells[r * t->ncols + col];
-			bool		last = col == t->ncols - 1;
 
 			if (col > 0)
-				fputs("  ", f);
+				spaces += 2;
 			if (v == NULL)
 			{
 				size_t		i;
 
+				pad(f, spaces);
+				spaces = 0;
 				for (i = 0; i < width[col]; i++)
 					fputc('-', f);
 				continue;
 			}
 			if (t->right[col])
-				pad(f, width[col] - display_width(v));
-			put_clean(f, v);
-			if (!last && !t->right[col])
-				pad(f, width[col] - display_width(v));
+				spaces += width[col] - display_width(v);
+			if (*v != '\0')
+			{
+				pad(f, spaces);
+				spaces = 0;
+				put_clean(f, v);
+			}
+			if (!t->right[col])
+				spaces += width[col] - display_width(v);
 		}
 		fputc('\n', f);
 	}

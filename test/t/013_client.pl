@@ -1,17 +1,18 @@
 # The dmesh command-line client (src/client, docs/client.md), the binary
 # make installs into the bindir of the pg_config used, driven against a real
 # server with the extension: help, usage and connection errors (exit 2), and
-# each command's output (human and --json) and exit status.
+# each command's output (human and --json) and exit status, every command
+# against dmesh's real server functions (lint_document, plan_product,
+# apply_product, contract_diff_document, product_yaml, suggest_contract ...).
 #
-# test, export (odcs, openlineage), catalog and health run against the real
-# extension.  lint, plan, apply, diff, export --format odps and suggest call
-# server functions that other branches add (dmesh.lint_document,
-# plan_product, apply_product, contract_diff_document, product_yaml,
-# suggest_contract); until they are in this tree, test/t/fixtures/
-# client_stubs.sql creates test-only STAND-INS with the same signatures, each
-# only when the real function is missing.  The tests of those commands check
-# the client's side (exit codes, one transaction, messages, JSON shapes), so
-# that they hold against the real functions too.
+# The node preloads dmesh, so that reads of a product are counted: plan and
+# diff name the consumers that really read what a change breaks.  plan and
+# apply work on a directory of several ODPS product documents and ODCS
+# contracts (in subdirectories, a contract in two versions), as a team keeps
+# them: a new product from a contract dmesh suggest wrote, a second apply
+# that changes and logs nothing, a breaking change plan fails on (naming its
+# reader) and apply refuses as one transaction, a new major version applied,
+# and exported documents that plan back to no change.
 use strict;
 use warnings;
 use File::Path qw(make_path);
@@ -31,6 +32,8 @@ ok(-x $dmesh, "the client is installed in pg_config's bindir ($bindir)");
 
 my $node = PostgreSQL::Test::Cluster->new('client');
 $node->init;
+# Usage counting needs the preloaded library; no worker: the test flushes.
+$node->append_conf('postgresql.conf', "shared_preload_libraries = 'dmesh'\ndmesh.worker_enabled = off");
 $node->start;
 my $port = $node->port;
 my $host = $node->host;
@@ -38,18 +41,13 @@ my $host = $node->host;
 $node->safe_psql('postgres', 'CREATE EXTENSION dmesh');
 $node->safe_psql('postgres', 'CREATE DATABASE plain');
 
-# Stand-ins for the server functions not in this tree yet.
-$node->safe_psql('postgres', slurp_file('test/t/fixtures/client_stubs.sql'));
-my $stubs = $node->safe_psql('postgres',
-    q{SELECT string_agg(signature, ', ' ORDER BY signature) FROM dmesh_client_stubs.created});
-note($stubs ne '' ? "STAND-INS in use (test only): $stubs" : 'no stand-ins: every server function is real');
-
 # A mesh: sales.orders (a failing error rule, a rule not run here), sales.
 # daily_revenue (no rules), inv.stock (a failing warning rule), q.<odd name>
 # (names and values that need escaping).
 $node->safe_psql('postgres', q{
 CREATE ROLE sales_team NOLOGIN;
 CREATE ROLE ana LOGIN;
+CREATE ROLE bob LOGIN;
 CREATE SCHEMA sales AUTHORIZATION sales_team;
 SET ROLE sales_team;
 CREATE TABLE sales.orders (order_id bigint PRIMARY KEY, email text NOT NULL,
@@ -271,7 +269,7 @@ my @usage = (
     [ [ 'export', 'sales.orders', '--format', 'xml' ], qr/export: unknown format "xml"/ ],
     [ [ 'export', 'sales.orders', '--format', 'odps', '--contract-version', '1.0.0' ],
       qr/--contract-version goes with --format odcs/ ],
-    [ [ 'suggest', 'sales.orders', '--sample-rows', '0' ], qr/--sample-rows must be a whole number/ ],
+    [ [ 'suggest', 'sales.orders', '--sample-rows', '-1' ], qr/--sample-rows must be a whole number from 0 / ],
     [ [ 'suggest', 'sales.orders', '--sample-rows', '12abc' ], qr/--sample-rows must be a whole number/ ],
     [ [ 'suggest', 'sales.orders', '--sample-rows', '99999999999' ], qr/--sample-rows must be a whole number/ ],
     [ [ 'lint', "$tmp/missing.odcs.yaml" ], qr/could not read ".*missing\.odcs\.yaml": No such file/ ],
@@ -315,18 +313,32 @@ like($err, qr/the dmesh extension is not installed in database "plain"\nHINT:  .
 is($rc, 2, 'a conninfo string in -d is used (and fails): exit 2');
 like($err, qr{/nonexistent/\.s\.PGSQL\.1}, 'the conninfo string is what libpq tried');
 
-# A server whose dmesh lacks the function a command needs: said, exit 2.
-$node->safe_psql('postgres', 'CREATE DATABASE bare');
-$node->safe_psql('bare', 'CREATE EXTENSION dmesh');
-SKIP:
+# A server whose dmesh lacks the function a command needs (dmesh 0.6.0,
+# before products as code and the contract assistant): said, exit 2.
+$node->safe_psql('postgres', 'CREATE DATABASE old');
+$node->safe_psql('old', q{CREATE EXTENSION dmesh VERSION '0.6.0'});
+my $olddir = "$tmp/old";
+make_path("$olddir/c");
+PostgreSQL::Test::Utils::append_to_file("$olddir/p.odps.yaml",
+	"apiVersion: v1.0.0\nkind: DataProduct\nid: p\nstatus: active\n");
+PostgreSQL::Test::Utils::append_to_file("$olddir/c/c.odcs.yaml",
+	"apiVersion: v3.1.0\nkind: DataContract\nid: c\nversion: 1.0.0\nstatus: active\n");
+for my $case (
+	[ [ 'lint', "$olddir/p.odps.yaml" ], 'dmesh.lint_document(text)', 'dmesh lint' ],
+	[ [ 'plan', $olddir ], 'dmesh.plan_product(text,text[])', 'dmesh plan' ],
+	[ [ 'apply', $olddir ], 'dmesh.apply_product(text,text[])', 'dmesh apply' ],
+	[ [ 'diff', 'sales.orders', "$olddir/c/c.odcs.yaml" ], 'dmesh.contract_diff_document(text,text)', 'dmesh diff' ],
+	[ [ 'export', 'sales.orders', '--format', 'odps' ], 'dmesh.product_yaml(text)', 'dmesh export --format odps' ],
+	[ [ 'export', 'sales.orders', '--format', 'odps', '--json' ], 'dmesh.product_document(text)',
+	  'dmesh export --format odps' ],
+	[ [ 'suggest', 'sales.orders' ], 'dmesh.suggest_contract(text,integer)', 'dmesh suggest' ])
 {
-	skip 'dmesh.lint_document exists: no server lacks it', 3
-	  if $node->safe_psql('bare', q{SELECT to_regprocedure('dmesh.lint_document(text)') IS NOT NULL}) eq 't';
-	($rc, $out, $err) = dmesh('-d', 'bare', 'lint', 'test/t/fixtures/client_stubs.sql');
-	is($rc, 2, 'a server without the function a command needs: exit 2');
-	like($err, qr/the server's dmesh \(version \Q$version\E\) has no function dmesh\.lint_document\(text\)\nHINT:  dmesh lint needs a newer dmesh/,
-		'the missing function is named, with a hint');
-	is($out, '', 'nothing on stdout');
+	my ($args, $function, $purpose) = @$case;
+	($rc, $out, $err) = dmesh('-d', 'old', @$args);
+	is($rc, 2, "a server without $function: dmesh @$args exits 2");
+	like($err, qr/^dmesh: the server's dmesh \(version 0\.6\.0\) has no function \Q$function\E\nHINT:  \Q$purpose\E needs a newer dmesh/,
+		"dmesh @$args: the missing function is named, with a hint");
+	is($out, '', "dmesh @$args: nothing on stdout");
 }
 
 # The usual ways of connecting all reach the server.
@@ -486,15 +498,30 @@ like($err, qr/data product "sales\.nope" does not exist/, 'openlineage: the serv
 
 ($rc, $out, $err) = dmesh('export', 'sales.orders', '--format', 'odps');
 is($rc, 0, 'export --format odps: exit 0');
+like($out, qr/^apiVersion: v1\.0\.0\nkind: DataProduct\n/, 'export --format odps: an ODPS document in YAML');
 my $odps_file = "$tmp/orders.odps.yaml";
 PostgreSQL::Test::Utils::append_to_file($odps_file, $out);
-is($node->safe_psql('postgres', q{SELECT dmesh.yaml_to_jsonb($dmeshyaml$} . $out . q{$dmeshyaml$)->>'kind'}),
-    'DataProduct', 'export --format odps: an ODPS document');
+is( $node->safe_psql('postgres',
+        q{SELECT dmesh.yaml_to_jsonb($dmeshyaml$} . $out . q{$dmeshyaml$) = dmesh.product_document('sales.orders')}),
+    't', 'export --format odps: the product\'s document');
 ($rc, $out, $err) = dmesh('lint', $odps_file);
 is($rc, 0, 'the exported product document lints clean');
 ($rc, $out, $err) = dmesh('export', 'sales.orders', '--format', 'odps', '--json');
 is($rc, 0, 'export --format odps --json: exit 0');
 is(decode($out, 'export odps --json')->{kind}, 'DataProduct', 'export --format odps --json: the document as JSON');
+is( $node->safe_psql('postgres',
+        q{SELECT dmesh.product_document('sales.orders') = $dmeshjson$} . $out . q{$dmeshjson$::jsonb}),
+    't', 'export --format odps --json: the product\'s document');
+
+# The exported product document and its contract, planned back: no change.
+my $orders_dir = "$tmp/orders-export";
+make_path("$orders_dir/contracts");
+PostgreSQL::Test::Utils::append_to_file("$orders_dir/orders.odps.yaml", slurp_file($odps_file));
+PostgreSQL::Test::Utils::append_to_file("$orders_dir/contracts/orders.odcs.yaml", (dmesh('export', 'sales.orders'))[1]);
+($rc, $out, $err) = dmesh('plan', $orders_dir);
+is($rc, 0, 'plan of the exported product and contract: exit 0');
+is($out, "No changes (1 product).\n", 'plan of the exported product and contract: no change');
+is($err, '', 'plan of the exported product and contract: no warning');
 
 #
 # catalog
@@ -559,6 +586,7 @@ like($err, qr/HINT:  Did you mean "sales\.orders"\?/, 'health: the server\'s hin
 my $lintdir = "$tmp/lint";
 make_path("$lintdir/sub");
 PostgreSQL::Test::Utils::append_to_file("$lintdir/good.odcs.yaml", $exported);
+PostgreSQL::Test::Utils::append_to_file("$lintdir/good.odps.yaml", slurp_file($odps_file));
 PostgreSQL::Test::Utils::append_to_file("$lintdir/sub/bad.odcs.yaml", <<'EOF');
 apiVersion: v3.1.0
 kind: DataContract
@@ -570,15 +598,40 @@ schema:
     properties:
       - {name: a, logicalType: strin}
 EOF
+PostgreSQL::Test::Utils::append_to_file("$lintdir/sub/bad.odps.yaml", <<'EOF');
+apiVersion: v1.0.0
+kind: DataProduct
+id: bad-product
+name: bad
+domain: sales
+status: actve
+outputPorts:
+  - {name: bad, version: 1.0.0, contractID: bad}
+customProperties:
+  - {property: dmeshEnforcment, value: reject}
+EOF
 PostgreSQL::Test::Utils::append_to_file("$lintdir/sub/broken.odcs.yaml", "id: [\n");
 PostgreSQL::Test::Utils::append_to_file("$lintdir/notes.txt", "not a document\n");
 ($rc, $out, $err) = dmesh('lint', $lintdir);
 is($rc, 1, 'lint of a directory with invalid documents: exit 1');
-like($out, qr/^\Q$lintdir\E\/good\.odcs\.yaml: ok$/m, 'lint: a valid document');
-like($out, qr/^\Q$lintdir\E\/sub\/bad\.odcs\.yaml: error: .*strin/m, 'lint: a problem, with its severity');
-like($out, qr/^\Q$lintdir\E\/sub\/broken\.odcs\.yaml: error: .*YAML/m, 'lint: a document the server cannot read');
+like($out, qr/^\Q$lintdir\E\/good\.odcs\.yaml: ok$/m, 'lint: a valid contract');
+like($out, qr/^\Q$lintdir\E\/good\.odps\.yaml: ok$/m, 'lint: a valid product document');
+like($out,
+	qr/^\Q$lintdir\E\/sub\/bad\.odcs\.yaml: error: schema\[0\]\.properties\[0\]\.logicalType: unknown type "strin"\n  ODCS v3\.1\.0 allows string, .*\n  hint: Did you mean "string"\?$/m,
+	'lint: a problem with its severity, path, the standard\'s detail indented below, and the name meant');
+like($out, qr/^\Q$lintdir\E\/sub\/bad\.odps\.yaml: error: outputPorts\[0\]\.contractID: unknown key\n(  .*\n)?  hint: Did you mean "contractId"\?/m,
+	'lint: an unknown key of a product document, with the key meant');
+like($out, qr/^\Q$lintdir\E\/sub\/bad\.odps\.yaml: error: status: unknown status "actve"\n(  .*\n)?  hint: Did you mean "active"\?/m,
+	'lint: a value the standard does not allow, with the value meant');
+like($out, qr/^\Q$lintdir\E\/sub\/bad\.odps\.yaml: error: customProperties\[0\]\.property: unknown dmesh property "dmeshEnforcment"\n(  .*\n)?  hint: Did you mean "dmeshEnforcement"\?/m,
+	'lint: a misspelt dmesh customProperty, with the name meant');
+like($out, qr/^\Q$lintdir\E\/sub\/broken\.odcs\.yaml: error: invalid YAML at line \d+/m, 'lint: a document the server cannot read');
 unlike($out, qr/notes\.txt/, 'lint DIR: only *.odcs.* and *.odps.* files');
-like($out, qr/^3 documents checked: 1 valid, 2 with problems/m, 'lint: the summary');
+like($out, qr/^5 documents checked: 2 valid, 3 with problems \(5 problems\)$/m, 'lint: the summary');
+($rc, $out, $err) = dmesh('lint', "$lintdir/good.odcs.yaml", "$lintdir/good.odps.yaml");
+is($rc, 0, 'lint of valid documents: exit 0');
+is($out, "$lintdir/good.odcs.yaml: ok\n$lintdir/good.odps.yaml: ok\n2 documents checked: 2 valid, 0 with problems (0 problems)\n",
+	'lint of valid documents: each ok');
 ($rc, $out, $err) = dmesh('lint', '--json', "$lintdir/good.odcs.yaml", "$lintdir/sub/bad.odcs.yaml", "$lintdir/sub/broken.odcs.yaml");
 is($rc, 1, 'lint --json: exit 1');
 my $lint = decode($out, 'lint --json');
@@ -586,7 +639,14 @@ is_deeply([ map { $_->{valid} ? 1 : 0 } @$lint ], [ 1, 0, 0 ], 'lint --json: val
 is($lint->[0]{file}, "$lintdir/good.odcs.yaml", 'lint --json: the file');
 is_deeply($lint->[0]{problems}, [], 'lint --json: no problems for a valid file');
 is_deeply([ sort keys %{ $lint->[1]{problems}[0] } ], [qw(hint kind message path severity)], 'lint --json: a problem\'s fields');
-like($lint->[2]{problems}[0]{message}, qr/YAML/, 'lint --json: the server\'s error as a problem');
+is_deeply([ @{ $lint->[1]{problems}[0] }{qw(kind path severity hint)} ],
+	[ 'DataContract', 'schema[0].properties[0].logicalType', 'error', 'Did you mean "string"?' ],
+	'lint --json: the problem\'s kind, path, severity and hint');
+like($lint->[1]{problems}[0]{message}, qr/\Aunknown type "strin"\nODCS v3\.1\.0 allows /, 'lint --json: the message, its lines as they are');
+like($lint->[2]{problems}[0]{message}, qr/YAML/, 'lint --json: a document that is no YAML has that as its problem');
+($rc, $out, $err) = dmesh('lint', '-q', "$lintdir/sub/bad.odcs.yaml");
+is($rc, 1, 'lint -q of an invalid document: exit 1');
+unlike($out, qr/documents? checked/, 'lint -q: no summary');
 
 #
 # diff
@@ -596,43 +656,70 @@ my $current = "$tmp/current.odcs.yaml";
 PostgreSQL::Test::Utils::append_to_file($current, $out);
 ($rc, $out, $err) = dmesh('diff', 'sales.orders', $current);
 is($rc, 0, 'diff of the active contract: exit 0');
-like($out, qr/^No changes/m, 'diff: no changes');
+is($out, "No changes: the file is the active contract of sales.orders.\n", 'diff: no changes');
 (my $dropped = $out = slurp_file($current)) =~ s/^  - name: country\n    logicalType: string\n//m;
 $dropped =~ s/^version: "?1\.0\.1"?$/version: 2.0.0/m;
 isnt($dropped, $out, 'a contract without the country property');
 my $dropped_file = "$tmp/dropped.odcs.yaml";
 PostgreSQL::Test::Utils::append_to_file($dropped_file, $dropped);
-$node->safe_psql('postgres', q{SELECT dmesh.grant_access('sales.orders', 'ana')});
+# Ana reads the country of the orders; Bob may, but reads nothing.  (The
+# count of readers before her: daily_revenue's checks read the orders too.)
+$node->safe_psql('postgres', 'SELECT dmesh.flush_usage()');
+($rc, $out, $err) = dmesh('diff', '--json', 'sales.orders', $dropped_file);
+my ($readers_before) = map { $_->{affected_consumers} } grep { $_->{severity} eq 'breaking' } @{ decode($out, 'diff --json') };
+$node->safe_psql('postgres', q{
+SELECT dmesh.grant_access('sales.orders', 'ana');
+SELECT dmesh.grant_access('sales.orders', 'bob');
+SET ROLE ana;
+SELECT country, count(*) FROM dmesh_sales.orders_v1 GROUP BY country;
+RESET ROLE;
+SELECT dmesh.flush_usage();
+});
 ($rc, $out, $err) = dmesh('diff', 'sales.orders', $dropped_file);
 is($rc, 1, 'diff with a breaking change: exit 1');
 like($out, qr/^path\s+change\s+severity\s+old\s+new\s+affected_consumers$/m, 'diff: a table');
-like($out, qr/country.*breaking/, 'diff: the removed property, breaking');
-like($err, qr/diff: \d+ breaking changes? for sales\.orders/, 'diff: said on stderr');
+my $readers = $readers_before + 1;
+like($out, qr/^schema\[orders\]\.properties\[country\]\s+removed\s+breaking\s+\{.*\}\s+$readers$/m,
+	"diff: the removed property, breaking, read by Ana too ($readers consumers)");
+like($out, qr/^version\s+changed\s+info\s+"1\.0\.1"\s+"2\.0\.0"$/m, 'diff: the new version (no trailing spaces)');
+like($err, qr/diff: 1 breaking change for sales\.orders \(a change affects up to $readers consumers?\)/, 'diff: said on stderr');
 ($rc, $out, $err) = dmesh('diff', '--json', 'sales.orders', $dropped_file);
 is($rc, 1, 'diff --json: exit 1');
 my $diff = decode($out, 'diff --json');
 my ($removed) = grep { $_->{severity} eq 'breaking' } @$diff;
 ok($removed, 'diff --json: a breaking change');
 is_deeply([ sort keys %$removed ], [qw(affected_consumers change new old path severity)], 'diff --json: the columns');
+is_deeply([ @$removed{qw(path change affected_consumers new)} ], [ 'schema[orders].properties[country]', 'removed', $readers, undef ],
+	'diff --json: the change, its consumers as a number, new as null');
+is($removed->{old}{name}, 'country', 'diff --json: old as a JSON value');
 ($rc, $out, $err) = dmesh('diff', 'sales.nope', $dropped_file);
 is($rc, 1, 'diff of an unknown product: exit 1');
+like($err, qr/^dmesh: diff: ERROR:  data product "sales\.nope" does not exist/m, 'diff: the server\'s error');
 
 #
 # suggest
 #
 ($rc, $out, $err) = dmesh('suggest', 'inv.stock');
 is($rc, 0, 'suggest: exit 0');
-is($node->safe_psql('postgres', q{SELECT dmesh.yaml_to_jsonb($dmeshyaml$} . $out . q{$dmeshyaml$)->>'kind'}),
-    'DataContract', 'suggest: a contract file in YAML');
-($rc, $out, $err) = dmesh('suggest', 'inv.stock', '--sample-rows', '1', '--json');
-is($rc, 0, 'suggest --sample-rows --json: exit 0');
-is(decode($out, 'suggest --json')->{kind}, 'DataContract', 'suggest --json: the contract as JSON');
+is( $node->safe_psql('postgres',
+        q{SELECT dmesh.yaml_to_jsonb($dmeshyaml$} . $out . q{$dmeshyaml$) = dmesh.suggest_contract('inv.stock')}),
+    't', 'suggest: the suggested contract, in YAML');
+like($out, qr/^apiVersion: v3\.1\.0\nkind: DataContract\n/, 'suggest: an ODCS document');
+($rc, $out, $err) = dmesh('suggest', 'inv.stock', '--sample-rows', '0', '--json');
+is($rc, 0, 'suggest --sample-rows 0 --json: exit 0');
+my $suggested = decode($out, 'suggest --json');
+is($suggested->{kind}, 'DataContract', 'suggest --json: the contract as JSON');
+ok((grep { /^sample: none \(sample_rows 0\)/ } @{ $suggested->{schema}[0]{customProperties}[0]{value} }),
+	'suggest --sample-rows: the server read as many rows as asked (none)');
 ($rc, $out, $err) = dmesh('suggest', 'inv.nosuch');
 is($rc, 1, 'suggest of a relation that does not exist: exit 1');
-like($err, qr/^dmesh: suggest: ERROR:  /m, 'suggest: the server\'s error');
+like($err, qr/^dmesh: suggest: ERROR:  source relation "inv\.nosuch" does not exist/m, 'suggest: the server\'s error');
+($rc, $out, $err) = dmesh('suggest', 'SELECT 1 AS x');
+is($rc, 1, 'suggest of a query: exit 1');
+like($err, qr/ERROR:  dmesh\.suggest_contract takes a relation, not a query\n.*HINT:  /s, 'suggest: a query is refused, with a hint');
 
 #
-# plan and apply
+# plan and apply: a directory of several products, as a team keeps it
 #
 sub write_tree
 {
@@ -647,130 +734,295 @@ sub write_tree
 	}
 }
 
+# The shop's team owns the domain; its CI role applies the documents.
 $node->safe_psql('postgres', q{
-CREATE SCHEMA shop;
+CREATE ROLE shop_team NOLOGIN;
+CREATE ROLE shop_ci LOGIN IN ROLE shop_team;
+CREATE SCHEMA shop AUTHORIZATION shop_team;
+SET ROLE shop_team;
 CREATE TABLE shop.items (id int PRIMARY KEY, name text NOT NULL, price numeric NOT NULL);
 INSERT INTO shop.items VALUES (1, 'pen', 2), (2, 'ink', 5);
 CREATE TABLE shop.carts (id int PRIMARY KEY, items int NOT NULL);
+INSERT INTO shop.carts SELECT g, g % 4 + 1 FROM generate_series(1, 20) g;
+RESET ROLE;
+SELECT dmesh.create_domain('shop', 'shop_team', 'The web shop');
 });
+sub ci { return dmesh({ PGUSER => 'shop_ci' }, @_); }
+my $sql = sub { return $node->safe_psql('postgres', $_[0]); };
+my $events = sub { return $sql->(q{SELECT count(*) FROM dmesh.event_log}); };
+my $shop_products = sub {
+	return $sql->(q{SELECT string_agg(p.name || ':' || p.status || ':' || p.version, ',' ORDER BY p.name)
+	                  FROM dmesh.data_product p JOIN dmesh.domain d USING (domain_id) WHERE d.name = 'shop'});
+};
+my $ports = sub {
+	return $sql->(q{SELECT string_agg(o.major || ':' || o.status, ',' ORDER BY o.major)
+	                  FROM dmesh.output_port o JOIN dmesh.data_product p USING (product_id) WHERE p.name = 'items'});
+};
+my $carts_purpose = sub {
+	return $sql->(q{SELECT description FROM dmesh.data_product WHERE name = 'carts'});
+};
+
+# An ODCS v3.1.0 contract of shop.items, of a version, with some columns.
 my $items_contract = sub {
 	my ($version, @props) = @_;
 	@props = qw(id name price) unless @props;
-	my %type = (id => 'integer', name => 'string', price => 'number');
-	return "apiVersion: v3.1.0\nkind: DataContract\nid: shop-items\nname: Items\nversion: $version\nstatus: active\n"
-	  . "schema:\n  - name: items\n    physicalName: shop.items\n    properties:\n"
-	  . join('', map { "      - {name: $_, logicalType: $type{$_}}\n" } @props);
+	my %prop = (
+		id => '{name: id, logicalType: integer, physicalType: integer, required: true, primaryKey: true}',
+		name => '{name: name, logicalType: string, physicalType: text, required: true}',
+		price => '{name: price, logicalType: number, physicalType: numeric, required: true}');
+	return <<"EOF" . join('', map { "      - $prop{$_}\n" } @props);
+apiVersion: v3.1.0
+kind: DataContract
+id: shop-items
+name: Items
+version: $version
+status: active
+domain: shop
+dataProduct: items
+description:
+  purpose: Every article the web shop sells.
+schema:
+  - name: items
+    physicalName: shop.items
+    quality:
+      - {metric: rowCount, mustBeGreaterThan: 0}
+    properties:
+EOF
 };
-my $product_doc = sub {
-	my ($name, @contracts) = @_;
-	return "apiVersion: v1.0.0\nkind: DataProduct\nid: shop.$name\nname: $name\ndomain: shop\nstatus: active\n"
-	  . "outputPorts:\n"
-	  . join('', map { "  - name: $name\n    version: 1.0.0\n    contractId: $_\n" } @contracts);
+# An ODPS v1.0.0 document of shop.items with output ports of those versions.
+my $items_product = sub {
+	my @versions = @_;
+	return <<"EOF" . join('', map { "  - {name: items, version: $_, contractId: shop-items}\n" } @versions);
+apiVersion: v1.0.0
+kind: DataProduct
+id: 6b1f3c52-8e0a-4d7e-9c21-5a4e2f7d9b10
+name: items
+version: $versions[-1]
+domain: shop
+status: active
+description:
+  purpose: Articles of the web shop
+tags: [shop, articles]
+outputPorts:
+EOF
 };
-my $carts_contract = "apiVersion: v3.1.0\nkind: DataContract\nid: shop-carts\nversion: 1.0.0\nstatus: active\n"
-  . "schema:\n  - name: carts\n    physicalName: shop.carts\n    properties:\n"
-  . "      - {name: id, logicalType: integer}\n      - {name: items, logicalType: integer}\n";
-my $count_products = sub {
-	return $node->safe_psql('postgres',
-		q{SELECT count(*) FROM dmesh.data_product p JOIN dmesh.domain d USING (domain_id) WHERE d.name = 'shop'});
+
+# The carts' contract is the one dmesh suggest writes for the table.
+($rc, $out, $err) = ci('suggest', 'shop.carts');
+is($rc, 0, 'suggest shop.carts (as the team): exit 0');
+my $carts_contract = $out;
+my $carts_id = $sql->(q{SELECT dmesh.yaml_to_jsonb($dmeshyaml$} . $carts_contract . q{$dmeshyaml$)->>'id'});
+ok($carts_id ne '', "suggest: the contract has an id ($carts_id)");
+is( $sql->(q{SELECT string_agg(p->>'name', ',') FROM jsonb_array_elements(dmesh.yaml_to_jsonb($dmeshyaml$}
+	  . $carts_contract . q{$dmeshyaml$)->'schema'->0->'properties') p}),
+	'id,items', 'suggest: the table\'s columns are its properties');
+my $carts_product = sub {
+	my ($purpose) = @_;
+	return <<"EOF";
+apiVersion: v1.0.0
+kind: DataProduct
+id: 0d7a9e4c-3b25-4f81-a6c9-e2b8f1d45c37
+name: carts
+version: 1.0.0
+domain: shop
+status: active
+description:
+  purpose: $purpose
+outputPorts:
+  - name: carts
+    version: 1.0.0
+    contractId: "$carts_id"
+EOF
 };
 
 my $mesh = "$tmp/mesh";
 write_tree($mesh,
-	'products/items.odps.yaml' => $product_doc->('items', 'shop-items'),
-	'contracts/items.odcs.yml' => $items_contract->('1.0.0'),
+	'products/carts.odps.yaml' => $carts_product->('Shopping carts'),
+	'products/items.odps.yaml' => $items_product->('1.0.0'),
+	'contracts/carts/carts.odcs.yaml' => $carts_contract,
+	'contracts/items/items-1.0.0.odcs.yaml' => $items_contract->('1.0.0'),
 	'contracts/unused.odcs.json' => '{"apiVersion": "v3.1.0", "kind": "DataContract", "id": "unused", "version": "1.0.0", "status": "active"}',
 	'README.md' => "not a document\n");
-($rc, $out, $err) = dmesh('plan', $mesh);
-is($rc, 0, 'plan of a new product: exit 0');
+
+($rc, $out, $err) = ci('lint', $mesh);
+is($rc, 0, 'lint of the mesh (the suggested contract too): exit 0');
+like($out, qr/^\Q$mesh\E\/contracts\/carts\/carts\.odcs\.yaml: ok$/m, 'lint: the suggested contract is valid');
+like($out, qr/^5 documents checked: 5 valid, 0 with problems/m, 'lint: every document of the mesh is valid');
+
+# A new directory: both products planned, then applied.
+my $events_before = $events->();
+my $events_last = $sql->(q{SELECT coalesce(max(event_id), 0) FROM dmesh.event_log});
+($rc, $out, $err) = ci('plan', $mesh);
+is($rc, 0, 'plan of two new products: exit 0');
 like($out, qr/^product\s+kind\s+item\s+change\s+breaking\s+consumers\s+detail$/m, 'plan: a table');
-like($out, qr/^shop\.items\s/m, 'plan: the product\'s changes');
-like($err, qr/warning: .*unused\.odcs\.json: no product names contract "unused"; it is left out/,
-    'plan: a contract no product names is a warning');
-is($count_products->(), '0', 'plan changes nothing');
+like($out, qr/^shop\.carts\s+product\s+shop\.carts\s+create\s+a draft with contract "\Q$carts_id\E" version 1\.0\.0$/m,
+	'plan: the first product, created from the suggested contract');
+like($out, qr/^shop\.items\s+product\s+shop\.items\s+create\s+a draft with contract "shop-items" version 1\.0\.0$/m,
+	'plan: the second product, created from its contract');
+like($out, qr/^shop\.items\s+status\s+active\s+publish\s/m, 'plan: the product published (status: active)');
+like($out, qr/^Plan: \d+ changes in 2 products, 0 breaking\.$/m, 'plan: the summary');
+like($err, qr/warning: \Q$mesh\E\/contracts\/unused\.odcs\.json: no product names contract "unused"; it is left out/,
+	'plan: a contract no product names is a warning');
+is($shop_products->(), '', 'plan changes nothing');
+is($events->(), $events_before, 'plan logs nothing');
 
-($rc, $out, $err) = dmesh('apply', $mesh);
-is($rc, 0, 'apply of a new product: exit 0');
-like($out, qr/^Applied: \d+ changes? in 1 product, 0 breaking\.$/m, 'apply: what was applied');
-is($count_products->(), '1', 'apply created the product');
-is($node->safe_psql('postgres', q{SELECT version FROM dmesh.data_product WHERE name = 'items'}), '1.0.0',
-    'apply: the product has its contract');
-$node->safe_psql('postgres', q{SELECT dmesh.publish_data_product('shop.items')});
+($rc, $out, $err) = ci('apply', $mesh);
+is($rc, 0, 'apply of two new products: exit 0');
+like($out, qr/^shop\.carts\s+product\s+shop\.carts\s+create\s/m, 'apply: what was done to the first product');
+like($out, qr/^shop\.items\s+product\s+shop\.items\s+create\s/m, 'apply: what was done to the second product');
+like($out, qr/^Applied: \d+ changes in 2 products, 0 breaking\.$/m, 'apply: the summary');
+is($shop_products->(), 'carts:published:1.0.0,items:published:1.0.0', 'apply created and published both products');
+is($sql->(q{SELECT dmesh.contract_document('shop.carts')->>'id'}), $carts_id,
+	'apply: the suggested contract is the contract of its table\'s product');
+is( $sql->(qq{SELECT string_agg(DISTINCT role_name, ',') || ' ' || string_agg(object_identity, ',' ORDER BY event_id)
+                 FILTER (WHERE action = 'apply_product') FROM dmesh.event_log WHERE event_id > $events_last}),
+    'shop_ci shop.carts,shop.items', 'apply: each change logged as the connected role, one apply_product event per product');
 
-# A compatible change.
-write_tree($mesh, 'contracts/items.odcs.yml' => $items_contract->('1.1.0'));
-($rc, $out, $err) = dmesh('plan', '--json', $mesh);
-is($rc, 0, 'plan of a compatible change: exit 0');
-my $plan = decode($out, 'plan --json');
-ok(scalar @$plan >= 1, 'plan --json: the changes');
-is_deeply([ sort keys %{ $plan->[0] } ], [qw(breaking change consumers detail file item kind product)], 'plan --json: the columns');
-is($plan->[0]{file}, "$mesh/products/items.odps.yaml", 'plan --json: the product document');
-ok(!grep({ $_->{breaking} } @$plan), 'plan --json: nothing breaking');
-($rc, $out, $err) = dmesh('apply', '-q', $mesh);
-is($rc, 0, 'apply of a compatible change: exit 0');
-is($node->safe_psql('postgres', q{SELECT version FROM dmesh.data_product WHERE name = 'items'}), '1.1.0',
-    'apply: the new version');
+# Applying the same directory again: no change, nothing logged.
+$events_before = $events->();
+($rc, $out, $err) = ci('apply', $mesh);
+is($rc, 0, 'a second apply of the same directory: exit 0');
+is($out, "No changes applied (2 products).\n", 'a second apply: no change');
+is($events->(), $events_before, 'a second apply adds no dmesh.event_log row');
+($rc, $out, $err) = ci('apply', '--json', $mesh);
+is($rc, 0, 'a second apply --json: exit 0');
+is_deeply(decode($out, 'apply --json'), [], 'a second apply --json: no rows');
+($rc, $out, $err) = ci('plan', $mesh);
+is($rc, 0, 'plan of what is applied: exit 0');
+is($out, "No changes (2 products).\n", 'plan of what is applied: no change');
+is($events->(), $events_before, 'nothing logged');
 
-# A breaking change, with a consumer.
-$node->safe_psql('postgres', q{SELECT dmesh.grant_access('shop.items', 'ana')});
-write_tree($mesh, 'contracts/items.odcs.yml' => $items_contract->('2.0.0', qw(id name)));
-($rc, $out, $err) = dmesh('plan', $mesh);
-is($rc, 1, 'plan of a breaking change: exit 1');
-like($out, qr/^shop\.items\s.*\byes\s+ana\b/m, 'plan: the breaking change and its consumers');
-like($err, qr/plan: 1 breaking change; consumers affected: ana/, 'plan: the consumers named on stderr');
-($rc, $out, $err) = dmesh('plan', '--json', $mesh);
-is($rc, 1, 'plan --json of a breaking change: exit 1');
-my ($breaking) = grep { $_->{breaking} } @{ decode($out, 'plan --json') };
-is_deeply($breaking->{consumers}, ['ana'], 'plan --json: consumers as an array');
+# Readers: Ana reads the articles, prices included; Bob may, and reads nothing.
+$sql->(q{
+SELECT dmesh.grant_access('shop.items', 'ana');
+SELECT dmesh.grant_access('shop.items', 'bob');
+SET ROLE ana;
+SELECT * FROM dmesh_shop.items_v1;
+RESET ROLE;
+SELECT dmesh.flush_usage();
+});
 
-# ONE transaction: the first product is applied, the second refused: neither stays.
+# A breaking change within major version 1 (1.1.0 drops the price), and a
+# new description of the carts, which sort first.
 write_tree($mesh,
-	'contracts/items.odcs.yml' => $items_contract->('1.2.0', qw(id name)),    # breaking within major 1
-	'a/carts.odps.yaml' => $product_doc->('carts', 'shop-carts'),              # sorts first: applied first
-	'contracts/carts.odcs.yaml' => $carts_contract);
-($rc, $out, $err) = dmesh('apply', $mesh);
-is($rc, 1, 'apply with a product the server refuses: exit 1');
-like($err, qr/^dmesh: \Q$mesh\E\/products\/items\.odps\.yaml: ERROR:  .+\n(DETAIL:  .+\n)?(HINT:  .+\n)?/m,
-    'apply: the server\'s error, with the product document');
-like($err, qr/DETAIL:  /, 'apply: the error\'s DETAIL');
-like($err, qr/HINT:  /, 'apply: the error\'s HINT');
-like($err, qr/apply: rolled back: nothing was applied/, 'apply: says nothing was applied');
+	'contracts/items/items-1.1.0.odcs.yaml' => $items_contract->('1.1.0', qw(id name)),
+	'products/items.odps.yaml' => $items_product->('1.1.0'),
+	'products/carts.odps.yaml' => $carts_product->('Shopping carts, one row each'));
+$events_before = $events->();
+($rc, $out, $err) = ci('plan', $mesh);
+is($rc, 1, 'plan of a breaking change: exit 1');
+like($out, qr/^shop\.carts\s+description\s+.*$/m, 'plan: the compatible change of the other product');
+like($out, qr/^shop\.items\s+contract\s+1\.1\.0\s+refused\s+yes\s+ana\s+1\.0\.0 -> 1\.1\.0: .*price/m,
+	'plan: the breaking change, refused within the major version, with the consumer that read it');
+like($err, qr/^dmesh: plan: 1 breaking change; consumers affected: ana$/m, 'plan: the consumer named on stderr');
+unlike($out . $err, qr/\bbob\b/, 'plan: a consumer that read nothing is not named');
+like($err, qr/^dmesh: plan: apply would refuse 1 change/m, 'plan: says apply would refuse it');
+($rc, $out, $err) = ci('plan', '--json', $mesh);
+is($rc, 1, 'plan --json of a breaking change: exit 1');
+my $plan = decode($out, 'plan --json');
+is_deeply([ sort keys %{ $plan->[0] } ], [qw(breaking change consumers detail file item kind product)], 'plan --json: the columns');
+my ($breaking) = grep { $_->{breaking} } @$plan;
+is_deeply([ @$breaking{qw(file product kind item change)} ],
+	[ "$mesh/products/items.odps.yaml", 'shop.items', 'contract', '1.1.0', 'refused' ],
+	'plan --json: the breaking row, with its product document');
+is_deeply($breaking->{consumers}, ['ana'], 'plan --json: consumers as an array');
+is(scalar(grep { $_->{breaking} } @$plan), 1, 'plan --json: one breaking change');
+is($events->(), $events_before, 'plan logs nothing');
+
+# apply refuses it: ONE transaction, the carts applied before it roll back too.
+($rc, $out, $err) = ci('apply', $mesh);
+is($rc, 1, 'apply of a breaking change within a major version: exit 1');
+like($err,
+	qr/^dmesh: \Q$mesh\E\/products\/items\.odps\.yaml: ERROR:  contract version 1\.1\.0 of data product "shop\.items" breaks version 1\.0\.0 without a new major version\nDETAIL:  Breaking changes: .*price.*\nRoles that read what it breaks in the last 30 days: ana\.\nHINT:  Publish it as version 2\.0\.0/m,
+	'apply: the server\'s error with the product document, its DETAIL naming the reader, and its HINT');
+like($err, qr/^dmesh: apply: rolled back: nothing was applied$/m, 'apply: says nothing was applied');
 is($out, '', 'apply: no changes printed');
-is($count_products->(), '1', 'apply: the product applied before the error is rolled back too');
-is($node->safe_psql('postgres', q{SELECT version FROM dmesh.data_product WHERE name = 'items'}), '1.1.0',
-    'apply: the refused product is unchanged');
+is($carts_purpose->(), 'Shopping carts', 'apply: the product applied before the error is rolled back too');
+is($shop_products->(), 'carts:published:1.0.0,items:published:1.0.0', 'apply: the refused product is unchanged');
+is($events->(), $events_before, 'apply rolled back: nothing logged');
 
-# plan goes on after a refused product, and fails.
+# A new major version instead: 2.0.0 beside 1.0.0, which stays listed.
+unlink "$mesh/contracts/items/items-1.1.0.odcs.yaml" or die $!;
+write_tree($mesh,
+	'contracts/items/items-2.0.0.odcs.yaml' => $items_contract->('2.0.0', qw(id name)),
+	'products/items.odps.yaml' => $items_product->('1.0.0', '2.0.0'));
+($rc, $out, $err) = ci('plan', $mesh);
+is($rc, 1, 'plan of a new major version: exit 1 (breaking)');
+like($out, qr/^shop\.items\s+contract\s+2\.0\.0\s+set\s+yes\s+ana\s+.*major version 2 published beside 1/m,
+	'plan: the new major version, breaking, with its consumer');
+like($err, qr/plan: 1 breaking change; consumers affected: ana/, 'plan: the consumer named');
+unlike($err, qr/would refuse/, 'plan: nothing apply would refuse');
+($rc, $out, $err) = ci('apply', $mesh);
+is($rc, 0, 'apply of a new major version: exit 0');
+like($out, qr/^shop\.items\s+contract\s+2\.0\.0\s+set\s+yes\s+ana\s/m, 'apply: the breaking change applied and shown');
+like($out, qr/^Applied: \d+ changes in 2 products, 1 breaking\.$/m, 'apply: the summary');
+is($shop_products->(), 'carts:published:1.0.0,items:published:2.0.0', 'apply: the new version is the active one');
+is($ports->(), '1:deprecated,2:active', 'apply: major 2 published beside major 1, now deprecated');
+is($carts_purpose->(), 'Shopping carts, one row each', 'apply: the other product\'s change applied with it');
+is($sql->(q{SET ROLE ana; SELECT sum(price) FROM dmesh_shop.items_v1}), '7', 'Ana still reads major version 1');
+$events_before = $events->();
+($rc, $out, $err) = ci('apply', $mesh);
+is($rc, 0, 'apply again: exit 0');
+is($out, "No changes applied (2 products).\n", 'apply again: no change');
+is($events->(), $events_before, 'apply again: nothing logged');
+
+# Export round trips: the product document and its contract, as YAML and as
+# JSON, plan back to no change; the contract lints clean.
+for my $form ([ 'yaml', [] ], [ 'json', ['--json'] ])
+{
+	my ($ext, $json_opt) = @$form;
+	my $rt = "$tmp/roundtrip-$ext";
+	($rc, $out, $err) = ci('export', 'shop.items', '--format', 'odps', @$json_opt);
+	is($rc, 0, "export --format odps (as $ext): exit 0");
+	write_tree($rt, "items.odps.$ext" => $out);
+	($rc, $out, $err) = ci('export', 'shop.items', @$json_opt);
+	is($rc, 0, "export --format odcs (as $ext): exit 0");
+	write_tree($rt, "contracts/items.odcs.$ext" => $out);
+	($rc, $out, $err) = ci('lint', $rt);
+	is($rc, 0, "the exported documents ($ext) lint clean");
+	($rc, $out, $err) = ci('plan', $rt);
+	is($rc, 0, "plan of the exported documents ($ext): exit 0");
+	is($out, "No changes (1 product).\n", "plan of the exported documents ($ext): no change");
+	is($err, '', "plan of the exported documents ($ext): no warning");
+}
+
+# plan goes on after a product the server refuses, and fails.
 my $mesh2 = "$tmp/mesh2";
+(my $tagged = $carts_product->('Shopping carts, one row each')) =~ s/^outputPorts:/tags: [carts]\noutputPorts:/m;
 write_tree($mesh2,
-	'a/carts.odps.yaml' => $product_doc->('carts', 'shop-carts'),
+	'a/carts.odps.yaml' => $tagged,
 	'a/carts.odcs.yaml' => $carts_contract,
-	'z/nameless.odps.yaml' => "apiVersion: v1.0.0\nkind: DataProduct\nid: nameless\nstatus: active\n");
-($rc, $out, $err) = dmesh('plan', $mesh2);
+	'z/nameless.odps.yaml' => "apiVersion: v1.0.0\nkind: DataProduct\nid: nameless\ndomain: shop\nstatus: active\n");
+($rc, $out, $err) = ci('plan', $mesh2);
 is($rc, 1, 'plan with a product the server refuses: exit 1');
-like($err, qr/^dmesh: \Q$mesh2\E\/z\/nameless\.odps\.yaml: ERROR:  /m, 'plan: the refused product and the server\'s error');
-like($out, qr/^shop\.carts\s/m, 'plan: the other products are still planned');
+like($err, qr/^dmesh: \Q$mesh2\E\/z\/nameless\.odps\.yaml: ERROR:  name: is required\nHINT:  /m,
+	'plan: the refused product and the server\'s error');
+like($out, qr/^shop\.carts\s+tags\s/m, 'plan: the other products are still planned');
 like($err, qr/plan: the server refused 1 of 2 products/, 'plan: how many were refused');
-is($count_products->(), '1', 'plan changes nothing');
+is($sql->(q{SELECT tags::text FROM dmesh.data_product WHERE name = 'carts'}), '{}', 'plan changes nothing');
 
-# A contractId without a contract, a contract id twice, a document the
-# server cannot read: exit 2, nothing planned or applied.
+# Documents that do not hold together: exit 2, nothing planned or applied.
 my $bad = "$tmp/bad-mesh";
-write_tree($bad, 'p.odps.yaml' => $product_doc->('pens', 'shop-pens'));
-($rc, $out, $err) = dmesh('apply', $bad);
+write_tree($bad, 'p.odps.yaml' => $items_product->('1.0.0'), 'c/other.odcs.yaml' => $carts_contract);
+($rc, $out, $err) = ci('apply', $bad);
 is($rc, 2, 'apply: a contractId no contract has: exit 2');
-like($err, qr/p\.odps\.yaml: contractId "shop-pens" is the id of no contract below/, 'apply: the missing contract named');
-write_tree($bad, 'c1.odcs.yaml' => $carts_contract, 'c2.odcs.yaml' => $carts_contract,
-	'p.odps.yaml' => $product_doc->('carts', 'shop-carts'));
-($rc, $out, $err) = dmesh('plan', $bad);
-is($rc, 2, 'plan: a contract id twice: exit 2');
-like($err, qr/contract id "shop-carts" is the id of both ".*c1\.odcs\.yaml" and ".*c2\.odcs\.yaml"/, 'plan: both files named');
-unlink "$bad/c2.odcs.yaml";
+like($err, qr/p\.odps\.yaml: contractId "shop-items" is the id of no contract below/, 'apply: the missing contract named');
+is($out, '', 'apply: nothing printed');
+write_tree($bad, 'c/1.odcs.yaml' => $items_contract->('1.0.0'), 'c/one.odcs.yaml' => $items_contract->('1.0.0'),
+	'c/2.odcs.yaml' => $items_contract->('2.0.0', qw(id name)));
+($rc, $out, $err) = ci('plan', $bad);
+is($rc, 2, 'plan: a contract id and version twice: exit 2');
+like($err, qr/contract "shop-items" version 1\.0\.0 is in both ".*c\/1\.odcs\.yaml" and ".*c\/one\.odcs\.yaml"/,
+	'plan: both files named');
+unlike($err, qr/2\.odcs\.yaml/, 'plan: another version of the same contract is no conflict');
+unlink "$bad/c/one.odcs.yaml" or die $!;
 write_tree($bad, 'broken.odcs.yaml' => "id: [\n");
-($rc, $out, $err) = dmesh('apply', $bad);
+$events_before = $events->();
+($rc, $out, $err) = ci('apply', $bad);
 is($rc, 2, 'apply: a document the server cannot read: exit 2');
 like($err, qr/broken\.odcs\.yaml: ERROR:  .*YAML/, 'apply: the document and the server\'s error');
-is($count_products->(), '1', 'nothing was applied');
+is($shop_products->(), 'carts:published:1.0.0,items:published:2.0.0', 'nothing was applied');
+is($events->(), $events_before, 'nothing was logged');
 
 $node->stop;
 done_testing();
