@@ -35,7 +35,8 @@ CLIENT_OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/client/*.c)))
 # frozen scripts, sql/dmesh--0.1.0.sql and every update script, which stay
 # as they are; a new version's update script is written as the delta.
 SQL_SOURCES = $(addprefix sql/src/,catalog.sql products.sql contracts.sql quality.sql \
-                governance.sql lineage.sql worker.sql discovery.sql assistant.sql as_code.sql)
+                governance.sql lineage.sql worker.sql discovery.sql assistant.sql as_code.sql \
+                federation.sql)
 DATA_built  = sql/$(EXTENSION)--$(EXTVERSION).sql
 
 PG_CONFIG ?= pg_config
