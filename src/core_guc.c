@@ -41,6 +41,10 @@ bool		dmesh_worker_enabled = true;
 int			dmesh_naptime = 10;
 int			dmesh_max_workers = 4;
 
+/* Federation: the worker's syncs of peers (worker_jobs.c, fed_sync.c) */
+int			dmesh_peer_sync_interval = 60;
+int			dmesh_peer_sync_timeout = 60000;
+
 void
 dmesh_define_gucs(void)
 {
@@ -122,6 +126,22 @@ dmesh_define_gucs(void)
 								4, 1, 64,
 								PGC_POSTMASTER,
 								0,
+								NULL, NULL, NULL);
+		DefineCustomIntVariable("dmesh.peer_sync_interval",
+								"How often a dmesh worker syncs each peer (dmesh.sync_peer).",
+								"Counted from the peer's last sync or failed sync; the worker looks at most every dmesh.naptime. 0 turns the worker's syncs off.",
+								&dmesh_peer_sync_interval,
+								60, 0, 86400 * 7,
+								PGC_SIGHUP,
+								GUC_UNIT_S,
+								NULL, NULL, NULL);
+		DefineCustomIntVariable("dmesh.peer_sync_timeout",
+								"Longest a dmesh worker's sync of one peer may take.",
+								"After it the sync is cancelled and the peer marked unreachable. The connection itself is bounded by the foreign server's connect_timeout option. 0: no limit.",
+								&dmesh_peer_sync_timeout,
+								60000, 0, INT_MAX,
+								PGC_SIGHUP,
+								GUC_UNIT_MS,
 								NULL, NULL, NULL);
 	}
 

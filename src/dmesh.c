@@ -26,6 +26,9 @@
  *              runtime lineage (usage.h)
  *   worker_*   background workers, materialized products, schedules,
  *              health (worker.h)
+ *   fed_*      federation: peers (other dmesh databases through
+ *              postgres_fdw), what this one shows them, the copy of their
+ *              products and its sync (fed.h)
  *
  *-------------------------------------------------------------------------
  */

@@ -4,7 +4,7 @@
  *		What every dmesh C source uses: the catalogs of domains and products,
  *		names, SPI helpers, privileged sections, locks, trust, the event
  *		log and the settings.  Each family of files (product_*, contract_*,
- *		quality_*, gov_*, lineage_*, usage_*, worker_*) has a header of its
+ *		quality_*, gov_*, lineage_*, usage_*, worker_*, fed_*) has a header of its
  *		own for the rest; dmesh.c lists them.
  *
  * dmesh keeps its state in ordinary tables of the extension's schema
@@ -43,6 +43,8 @@ extern char *dmesh_databases;		/* dmesh.database */
 extern bool dmesh_worker_enabled;	/* dmesh.worker_enabled */
 extern int	dmesh_naptime;			/* dmesh.naptime, s */
 extern int	dmesh_max_workers;		/* dmesh.max_workers */
+extern int	dmesh_peer_sync_interval;	/* dmesh.peer_sync_interval, s */
+extern int	dmesh_peer_sync_timeout;	/* dmesh.peer_sync_timeout, ms */
 
 extern void dmesh_define_gucs(void);
 

@@ -14,7 +14,11 @@
  *      opens a freshness incident, fresh data resolves it;
  *   4. watch contracts (dmesh._watch_contracts): a live product whose
  *      source departs from its contract has a contract_breach incident
- *      until they agree again.
+ *      until they agree again;
+ *   5. sync the peers due (dmesh.peer_sync_interval since their last sync
+ *      or failure), each in its own transaction with at most
+ *      dmesh.peer_sync_timeout: dmesh.sync_peer records an unreachable
+ *      peer itself; any other error is logged and kept in dmesh.peer.
  * A job that fails is rolled back and recorded in dmesh.schedule
  * (failures, last_error) and tried again after a backoff that doubles
  * with each failure (at most an hour); the round goes on.  The round
@@ -33,6 +37,7 @@
 #include "utils/timestamp.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
+#include "utils/timeout.h"
 
 #include "dmesh.h"
 #include "usage.h"
@@ -284,6 +289,102 @@ record_refresh_failure(void *arg)
 						  " WHERE product_id = $1", &args, SPI_OK_UPDATE);
 }
 
+/* Peers due for a sync; each job's arg is the peer's name. */
+typedef struct DuePeers
+{
+	List	   *names;
+	MemoryContext cxt;
+} DuePeers;
+
+static void
+find_due_peers(void *arg)
+{
+	DuePeers   *due = arg;
+	DmeshArgs	args;
+
+	dmesh_args_init(&args);
+	dmesh_arg_int4(&args, dmesh_peer_sync_interval);
+	(void) dmesh_spi_exec("SELECT name FROM dmesh.peer"
+						  " WHERE coalesce(greatest(last_sync_at, last_error_at), '-infinity')"
+						  "       <= now() - make_interval(secs => $1)"
+						  " ORDER BY greatest(last_sync_at, last_error_at) NULLS FIRST, peer_id",
+						  &args, SPI_OK_SELECT);
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		MemoryContext old = MemoryContextSwitchTo(due->cxt);
+
+		due->names = lappend(due->names, pstrdup(dmesh_spi_text(i, 1)));
+		MemoryContextSwitchTo(old);
+	}
+}
+
+/*
+ * Sync one peer, cancelled after dmesh.peer_sync_timeout (the worker has
+ * no statement timeout of its own: it is armed here, and always disarmed).
+ */
+static void
+sync_peer_job(void *arg)
+{
+	DmeshArgs	args;
+
+	dmesh_args_init(&args);
+	dmesh_arg_text(&args, (const char *) arg);
+	if (dmesh_peer_sync_timeout > 0)
+		enable_timeout_after(STATEMENT_TIMEOUT, dmesh_peer_sync_timeout);
+	PG_TRY();
+	{
+		(void) dmesh_spi_exec("SELECT * FROM dmesh.sync_peer($1)", &args, SPI_OK_SELECT);
+	}
+	PG_FINALLY();
+	{
+		disable_timeout(STATEMENT_TIMEOUT, false);
+	}
+	PG_END_TRY();
+}
+
+typedef struct FailedSync
+{
+	const char *name;
+	const JobError *error;
+} FailedSync;
+
+/* A sync that failed outside dmesh.sync_peer's own recording. */
+static void
+record_sync_failure(void *arg)
+{
+	FailedSync *f = arg;
+	DmeshArgs	args;
+
+	dmesh_args_init(&args);
+	dmesh_arg_text(&args, f->name);
+	dmesh_arg_text(&args, f->error->summary);
+	(void) dmesh_spi_exec("UPDATE dmesh.peer SET last_error = $2, last_error_at = now()"
+						  " WHERE name = $1", &args, SPI_OK_UPDATE);
+}
+
+static void
+sync_peers(MemoryContext cxt)
+{
+	DuePeers	due = {NIL, cxt};
+	ListCell   *lc;
+
+	(void) run_job("find peers due", find_due_peers, &due);
+	foreach(lc, due.names)
+	{
+		char	   *name = lfirst(lc);
+		JobError   *error;
+
+		CHECK_FOR_INTERRUPTS();
+		error = run_job(psprintf("sync of peer %s", name), sync_peer_job, name);
+		if (error != NULL)
+		{
+			FailedSync	f = {name, error};
+
+			(void) run_job("record a failed sync", record_sync_failure, &f);
+		}
+	}
+}
+
 typedef struct NextDue
 {
 	long		ms;
@@ -344,6 +445,8 @@ dmesh_jobs_round(void)
 		(void) run_job("watch freshness", sql_job, "SELECT dmesh._watch_freshness()");
 		(void) run_job("watch contracts", sql_job, "SELECT dmesh._watch_contracts()");
 	}
+	if (dmesh_peer_sync_interval > 0)
+		sync_peers(round);
 	(void) run_job("find the next due job", next_due, &next);
 
 	MemoryContextSwitchTo(old);

@@ -248,7 +248,7 @@ CREATE TABLE @extschema@.event_log (
                      CONSTRAINT event_log_object_type_valid
                      CHECK (object_type OPERATOR(pg_catalog.=) ANY (
                          ARRAY['domain', 'data_product', 'output_port', 'access_grant', 'contract',
-                               'access_request', 'policy'])),
+                               'access_request', 'policy', 'peer'])),
     object_identity  text NOT NULL,
     domain_id        bigint REFERENCES @extschema@.domain (domain_id),
     product_id       bigint REFERENCES @extschema@.data_product (product_id),
@@ -263,9 +263,9 @@ COMMENT ON COLUMN @extschema@.event_log.event_time IS 'Start of the transaction 
 COMMENT ON COLUMN @extschema@.event_log.role_name IS 'Role that called dmesh (current_user at the call).';
 COMMENT ON COLUMN @extschema@.event_log.session_role IS 'Session user at the call.';
 COMMENT ON COLUMN @extschema@.event_log.action IS
-  'What happened: create_domain, create_data_product, publish, republish, deprecate, retire, grant_access, revoke_access, set_contract, set_contract_gate, contract_breach, enforce_contract, release_quarantine, discard_quarantine, request_access, approve_access, deny_access, create_policy, drop_policy, policy_violation, set_schedule, refresh, refresh_failed, describe (description or tags changed by apply_product), apply_document (the id of a product''s ODPS document, or what dmesh keeps of it, changed), apply_product (a document applied, with the number of changes), ddl (DDL on a product''s source or published relation: details hold the command tag, the relation, the objects changed and the statement).';
+  'What happened: create_domain, create_data_product, publish, republish, deprecate, retire, grant_access, revoke_access, set_contract, set_contract_gate, contract_breach, enforce_contract, release_quarantine, discard_quarantine, request_access, approve_access, deny_access, create_policy, drop_policy, policy_violation, set_schedule, refresh, refresh_failed, describe (description or tags changed by apply_product), apply_document (the id of a product''s ODPS document, or what dmesh keeps of it, changed), apply_product (a document applied, with the number of changes), add_peer, drop_peer, set_mesh_visibility, ddl (DDL on a product''s source or published relation: details hold the command tag, the relation, the objects changed and the statement).';
 COMMENT ON COLUMN @extschema@.event_log.object_type IS
-  'Kind of object changed: domain, data_product, output_port, access_grant, contract, access_request or policy.';
+  'Kind of object changed: domain, data_product, output_port, access_grant, contract, access_request, policy or peer.';
 COMMENT ON COLUMN @extschema@.event_log.object_identity IS
   'Name of the object changed: the domain name or ''domain.product''.';
 COMMENT ON COLUMN @extschema@.event_log.domain_id IS 'Domain concerned.';
