@@ -289,11 +289,7 @@ LANGUAGE sql STABLE STRICT PARALLEL SAFE
 SET client_min_messages = warning
 BEGIN ATOMIC
     SELECT (pg_catalog.ts_rank(x.doc, q.q, 1)
-            OPERATOR(pg_catalog.+) CASE WHEN pg_catalog.lower(pg_catalog.btrim(mesh_search.query))
-                                  OPERATOR(pg_catalog.=) ANY (ARRAY[pg_catalog.lower(m.product),
-                                      pg_catalog.lower(m.domain OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) m.product),
-                                      pg_catalog.lower(m.ref)])
-                        THEN 1 ELSE 0 END)::real AS rank,
+            OPERATOR(pg_catalog.+) CASE WHEN x.exact THEN 1 ELSE 0 END)::real AS rank,
            m.peer, m.ref, m.domain, m.product, m.object, m.major, m.version, m.status,
            m.owner, m.description, m.tags, m.quality_score, m.health_status, m.synced_at,
            pe.last_sync_at
@@ -311,9 +307,13 @@ BEGIN ATOMIC
                                             c OPERATOR(pg_catalog.->>) 'name',
                                             c OPERATOR(pg_catalog.->>) 'description'), ' ')
                                    FROM pg_catalog.jsonb_array_elements(COALESCE(m.columns, '[]'::jsonb)) c), '')), 'D')
-                AS doc) x,
+                AS doc,
+                   pg_catalog.lower(pg_catalog.btrim(mesh_search.query))
+                       OPERATOR(pg_catalog.=) ANY (ARRAY[pg_catalog.lower(m.product),
+                           pg_catalog.lower(m.domain OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) m.product),
+                           pg_catalog.lower(m.ref)]) AS exact) x,
            pg_catalog.websearch_to_tsquery('pg_catalog.english'::pg_catalog.regconfig, mesh_search.query) AS q(q)
-     WHERE x.doc OPERATOR(pg_catalog.@@) q.q
+     WHERE x.doc OPERATOR(pg_catalog.@@) q.q OR x.exact
      ORDER BY 1 DESC, m.peer NULLS FIRST, m.domain, m.product, m.major, m.object;
 END;
 COMMENT ON FUNCTION @extschema@.mesh_search(text) IS
