@@ -162,6 +162,22 @@ ok( $hub->poll_query_until('mesh',
 is( $hub->safe_psql('mesh', q{SELECT count(*) FROM dmesh.remote_product WHERE peer_id = (SELECT peer_id FROM dmesh.peer WHERE name = 'east')}),
     '1', 'the unreachable peer\'s copy is kept');
 
+# A peer that hangs (its catalog locked): the worker cancels the sync after
+# dmesh.peer_sync_timeout, marks the peer unreachable, and syncs it again
+# once it answers.
+$hub->safe_psql('mesh', q{ALTER SYSTEM SET dmesh.peer_sync_timeout = '1s'; SELECT pg_reload_conf()});
+my $locker = $provider{west}->background_psql('mesh');
+$locker->query_safe(q{BEGIN});
+$locker->query_safe(q{LOCK TABLE dmesh.data_product IN ACCESS EXCLUSIVE MODE});
+ok( $hub->poll_query_until('mesh',
+        q{SELECT status = 'unreachable' AND last_error = 'canceling statement due to statement timeout (SQLSTATE 57014)'
+            FROM dmesh.peer WHERE name = 'west'}),
+    'a peer that does not answer: the sync is cancelled after dmesh.peer_sync_timeout');
+$locker->query_safe(q{ROLLBACK});
+$locker->quit;
+ok( $hub->poll_query_until('mesh', q{SELECT status = 'ok' FROM dmesh.peer WHERE name = 'west'}),
+    'and synced again once it answers');
+
 # Dropping a peer drops its copy.
 $hub->safe_psql('mesh', q{ALTER SYSTEM SET dmesh.peer_sync_interval = 0; SELECT pg_reload_conf()});
 $hub->safe_psql('mesh', q{SELECT dmesh.drop_peer('east')});
