@@ -92,6 +92,20 @@ SELECT count(*) > 0 AS reads FROM dmesh.mesh_export;
 RESET ROLE;
 SELECT dmesh.drop_peer('self');
 SELECT count(*) AS copy_left FROM dmesh.remote_product;
+-- A database without dmesh: incompatible, with the remote error's SQLSTATE.
+DO $$
+BEGIN
+    EXECUTE format('CREATE SERVER fx_plain FOREIGN DATA WRAPPER postgres_fdw'
+                   ' OPTIONS (host %L, port %L, dbname ''template1'', connect_timeout ''5'')',
+                   split_part(current_setting('unix_socket_directories'), ',', 1),
+                   current_setting('port'));
+END
+$$;
+CREATE USER MAPPING FOR CURRENT_USER SERVER fx_plain;
+SELECT dmesh.add_peer('plain', 'fx_plain') > 0 AS added;
+SELECT peer, status, listed, fetched, changed, removed, error FROM dmesh.sync_peer('plain');
+SELECT status, last_sync_at, last_error FROM dmesh.peer WHERE name = 'plain';
+SELECT dmesh.drop_peer('plain');
 -- postgres_fdw goes, with the servers and user mappings (other tests create it).
 SET client_min_messages = warning;
 DROP EXTENSION postgres_fdw CASCADE;
