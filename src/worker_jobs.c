@@ -14,7 +14,10 @@
  *      opens a freshness incident, fresh data resolves it;
  *   4. watch contracts (dmesh._watch_contracts): a live product whose
  *      source departs from its contract has a contract_breach incident
- *      until they agree again.
+ *      until they agree again;
+ *   5. check subscriptions to peers' products (fed_sub_worker.c): a peer
+ *      that moved on from the pinned major opens an upstream_change
+ *      incident.
  * A job that fails is rolled back and recorded in dmesh.schedule
  * (failures, last_error) and tried again after a backoff that doubles
  * with each failure (at most an hour); the round goes on.  The round
@@ -35,6 +38,7 @@
 #include "utils/snapmgr.h"
 
 #include "dmesh.h"
+#include "fed_sub.h"
 #include "usage.h"
 #include "worker.h"
 
@@ -95,6 +99,13 @@ run_job(const char *what, JobFn fn, void *arg)
 	MemoryContextSwitchTo(caller);
 	pgstat_report_activity(STATE_IDLE, NULL);
 	return error;
+}
+
+/* The check of subscriptions (fed_sub_worker.c). */
+static void
+subscriptions_job(void *arg)
+{
+	dmesh_fed_sub_check();
 }
 
 /* A job that is one SQL statement; arg is the statement. */
@@ -343,6 +354,7 @@ dmesh_jobs_round(void)
 		last_watch = now;
 		(void) run_job("watch freshness", sql_job, "SELECT dmesh._watch_freshness()");
 		(void) run_job("watch contracts", sql_job, "SELECT dmesh._watch_contracts()");
+		(void) run_job("check subscriptions", subscriptions_job, NULL);
 	}
 	(void) run_job("find the next due job", next_due, &next);
 
