@@ -2462,3 +2462,194 @@ COMMENT ON COLUMN @extschema@.subscribed_products.created_by IS 'The subscriber.
 COMMENT ON COLUMN @extschema@.subscribed_products.created_at IS 'When it subscribed.';
 COMMENT ON COLUMN @extschema@.subscribed_products.subscription_id IS 'The subscription (dmesh.subscription).';
 GRANT SELECT ON @extschema@.subscribed_products TO PUBLIC;
+
+-- OpenLineage: a peer's product read through a subscription is the
+-- peer's published relation, in the peer's namespace (lineage.sql).
+CREATE FUNCTION @extschema@._source_dataset(source text, target regclass)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    result jsonb;
+BEGIN
+    -- A peer's product (peer:domain.product) read here through a
+    -- subscription: the peer's published relation, in the peer's namespace.
+    IF strpos(source, ':') > 0 THEN
+        SELECT jsonb_build_object(
+                   'namespace', 'postgres://'
+                                || coalesce(nullif(regexp_replace(o.opts ->> 'host', '^/.*$', 'localhost'), ''), 'localhost')
+                                || ':' || coalesce(o.opts ->> 'port', '5432'),
+                   'name', coalesce(o.opts ->> 'dbname', current_database()) || '.'
+                           || @extschema@._dataset_name(s.remote_relation))
+          INTO result
+          FROM @extschema@.subscription s
+          JOIN @extschema@.peer p ON p.peer_id = s.peer_id
+          JOIN pg_foreign_server fs ON fs.srvname = p.server_name
+          CROSS JOIN LATERAL (
+                SELECT jsonb_object_agg(split_part(x, '=', 1), substr(x, strpos(x, '=') + 1)) AS opts
+                  FROM unnest(fs.srvoptions) x) o
+         WHERE s.relation = target
+           AND format('%s:%s.%s', p.name, s.remote_domain, s.remote_product) = source;
+        IF result IS NOT NULL THEN
+            RETURN result;
+        END IF;
+    END IF;
+    -- The remote object of a foreign table: server/schema.table.
+    RETURN jsonb_build_object('namespace', 'postgres://' || split_part(source, '/', 1),
+                              'name', substr(source, strpos(source, '/') + 1));
+END
+$$;
+COMMENT ON FUNCTION @extschema@._source_dataset(text, regclass) IS
+  'Internal (openlineage_events): a lineage source that is not a local relation as an OpenLineage dataset: a peer''s product read through a subscription as the peer''s published relation in the peer''s namespace (postgres://host:port of the foreign server, database.schema.relation); the remote object of another foreign table as postgres://server and schema.table.';
+
+CREATE OR REPLACE FUNCTION @extschema@.openlineage_events(since timestamptz DEFAULT '-infinity')
+RETURNS SETOF jsonb
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+WITH ns AS (
+    SELECT 'postgres://' || coalesce(host(inet_server_addr()), 'localhost') || ':'
+           || current_setting('port') AS namespace,
+           current_database() AS db,
+           'urn:dmesh:' || (SELECT extversion FROM pg_extension WHERE extname = 'dmesh') AS producer
+), rel AS (
+    -- every relation that is an end of an open edge or of a runtime run
+    SELECT c.oid, n.nspname, c.relname, c.relowner
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE c.oid IN (SELECT source_rel FROM @extschema@.lineage_edge WHERE closed_at IS NULL
+                     UNION SELECT target_rel FROM @extschema@.lineage_edge WHERE closed_at IS NULL)
+), dataset AS (
+    -- a relation as an OpenLineage dataset, by oid and by its quoted name
+    SELECT r.oid, @extschema@._relname(r.oid) AS qname,
+           ns.namespace, ns.db || '.' || r.nspname || '.' || r.relname AS name, r.relowner
+      FROM rel r, ns
+), quality AS (
+    -- latest quality results of the product whose source or published relation a dataset is
+    SELECT ds.oid,
+           jsonb_build_object(
+               '_producer', (SELECT producer FROM ns),
+               '_schemaURL', 'https://openlineage.io/spec/facets/1-0-1/DataQualityAssertionsDatasetFacet.json#/$defs/DataQualityAssertionsDatasetFacet',
+               'assertions', jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
+                   'assertion', qr.rule, 'success', qr.passed, 'column', qr.property)) ORDER BY qr.position)) AS facet
+      FROM dataset ds
+      JOIN @extschema@.data_product p ON p.status <> 'retired'
+      JOIN @extschema@.domain d ON d.domain_id = p.domain_id
+      JOIN LATERAL (SELECT q.run_id FROM @extschema@.quality_run q
+                     WHERE q.product_id = p.product_id ORDER BY q.run_id DESC LIMIT 1) lr ON true
+      JOIN @extschema@.quality_result qr ON qr.run_id = lr.run_id
+                                        AND qr.passed IS NOT NULL    -- not run here: no assertion
+     WHERE EXISTS (SELECT FROM @extschema@.product_sources s
+                    WHERE s.product_id = p.product_id AND s.source_relation = ds.oid)
+        OR EXISTS (SELECT FROM @extschema@.output_port o
+                    WHERE o.product_id = p.product_id AND o.status <> 'retired'
+                      AND to_regclass(format('%I.%I', d.schema_name, o.relation_name)) = ds.oid)
+     GROUP BY ds.oid
+), input_ds AS (
+    -- an input: a relation (with its quality assertions) or a remote object
+    SELECT e.target_rel, e.source_rel, e.source,
+           CASE WHEN ds.oid IS NOT NULL
+                THEN jsonb_strip_nulls(jsonb_build_object(
+                         'namespace', ds.namespace, 'name', ds.name,
+                         'inputFacets', CASE WHEN q.facet IS NOT NULL
+                                             THEN jsonb_build_object('dataQualityAssertions', q.facet) END))
+                ELSE @extschema@._source_dataset(e.source, e.target_rel)
+           END AS input
+      FROM (SELECT DISTINCT target_rel, source_rel, source FROM @extschema@.lineage_edge
+             WHERE closed_at IS NULL AND source_column IS NULL AND target_column IS NULL) e
+      LEFT JOIN dataset ds ON ds.oid = e.source_rel
+      LEFT JOIN quality q ON q.oid = e.source_rel
+), column_lineage AS (
+    SELECT e.target_rel,
+           jsonb_object_agg(e.target_column, e.inputs) AS fields
+      FROM (SELECT ce.target_rel, ce.target_column,
+                   jsonb_build_object('inputFields', jsonb_agg(jsonb_build_object(
+                       'namespace', coalesce(ds.namespace, @extschema@._source_dataset(ce.source, ce.target_rel) ->> 'namespace'),
+                       'name', coalesce(ds.name, @extschema@._source_dataset(ce.source, ce.target_rel) ->> 'name'),
+                       'field', ce.source_column,
+                       'transformations', jsonb_build_array(jsonb_build_object(
+                           'type', upper(ce.dependency), 'subtype', ce.subtype)))
+                       ORDER BY ce.source, ce.source_column, ce.dependency, ce.subtype)) AS inputs
+              FROM @extschema@.lineage_edge ce
+              LEFT JOIN dataset ds ON ds.oid = ce.source_rel
+             WHERE ce.closed_at IS NULL AND ce.target_column IS NOT NULL AND ce.source_column IS NOT NULL
+             GROUP BY ce.target_rel, ce.target_column) e
+     GROUP BY e.target_rel
+), design AS (
+    -- one event per derived relation, for its current definition
+    SELECT max(e.last_seen) AS event_time, e.target_rel, min(e.kind) AS kind
+      FROM @extschema@.lineage_edge e WHERE e.closed_at IS NULL
+     GROUP BY e.target_rel
+)
+SELECT jsonb_build_object(
+           'eventType', 'COMPLETE',
+           'eventTime', to_char(d.event_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+           'producer', ns.producer,
+           'schemaURL', 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent',
+           'run', jsonb_build_object('runId', md5('dmesh design ' || t.name || ' ' || d.event_time::text)::uuid),
+           'job', jsonb_build_object('namespace', ns.namespace, 'name', ns.db || '.' || d.kind || '.' || t.qname),
+           'inputs', coalesce((SELECT jsonb_agg(i.input ORDER BY i.source) FROM input_ds i
+                                WHERE i.target_rel = d.target_rel), '[]'),
+           'outputs', jsonb_build_array(jsonb_build_object(
+               'namespace', t.namespace, 'name', t.name,
+               'facets', jsonb_strip_nulls(jsonb_build_object(
+                   'schema', jsonb_build_object(
+                       '_producer', ns.producer,
+                       '_schemaURL', 'https://openlineage.io/spec/facets/1-1-1/SchemaDatasetFacet.json#/$defs/SchemaDatasetFacet',
+                       'fields', (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                                      'name', a.attname, 'type', format_type(a.atttypid, a.atttypmod))
+                                      ORDER BY a.attnum), '[]')
+                                    FROM pg_attribute a
+                                   WHERE a.attrelid = t.oid AND a.attnum > 0 AND NOT a.attisdropped)),
+                   'columnLineage', CASE WHEN cl.fields IS NOT NULL THEN jsonb_build_object(
+                       '_producer', ns.producer,
+                       '_schemaURL', 'https://openlineage.io/spec/facets/1-2-0/ColumnLineageDatasetFacet.json#/$defs/ColumnLineageDatasetFacet',
+                       'fields', cl.fields) END,
+                   'ownership', jsonb_build_object(
+                       '_producer', ns.producer,
+                       '_schemaURL', 'https://openlineage.io/spec/facets/1-0-1/OwnershipDatasetFacet.json#/$defs/OwnershipDatasetFacet',
+                       'owners', jsonb_build_array(jsonb_build_object(
+                           'name', 'role:' || coalesce(
+                               (SELECT p.owner::text FROM @extschema@.data_product p
+                                  JOIN @extschema@.domain dm ON dm.domain_id = p.domain_id
+                                  JOIN @extschema@.output_port o ON o.product_id = p.product_id
+                                 WHERE to_regclass(format('%I.%I', dm.schema_name, o.relation_name)) = t.oid
+                                 LIMIT 1),
+                               pg_get_userbyid(t.relowner)),
+                           'type', 'OWNER'))))))))
+  FROM design d
+  JOIN dataset t ON t.oid = d.target_rel
+  LEFT JOIN column_lineage cl ON cl.target_rel = d.target_rel
+  CROSS JOIN ns
+ WHERE d.event_time >= since
+UNION ALL
+-- one event per runtime run: statements of one kind by one role writing one relation
+SELECT jsonb_build_object(
+           'eventType', 'COMPLETE',
+           'eventTime', to_char(r.event_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+           'producer', ns.producer,
+           'schemaURL', 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent',
+           'run', jsonb_build_object(
+               'runId', md5('dmesh run ' || r.target || ' ' || r.role || ' ' || r.kind || ' '
+                            || r.event_time::text)::uuid,
+               'facets', jsonb_build_object('dmesh_statements', jsonb_build_object(
+                   '_producer', ns.producer,
+                   '_schemaURL', ns.producer || ':facets:statements',
+                   'role', r.role, 'kind', r.kind, 'statements', r.statements, 'rows', r.rows,
+                   'firstSeen', r.first_seen))),
+           'job', jsonb_build_object('namespace', ns.namespace,
+                                     'name', ns.db || '.' || r.kind || '.' || r.target || '.' || r.role),
+           'inputs', r.inputs,
+           'outputs', jsonb_build_array(jsonb_build_object('namespace', ns.namespace,
+                                                           'name', ns.db || '.' || r.target_name)))
+  FROM (SELECT lr.target, @extschema@._dataset_name(lr.target) AS target_name, lr.role, lr.kind,
+               max(lr.last_seen) AS event_time, min(lr.first_seen) AS first_seen,
+               sum(lr.statements) AS statements, sum(lr.rows) AS rows,
+               jsonb_agg(jsonb_build_object('namespace', (SELECT namespace FROM ns),
+                                            'name', (SELECT db FROM ns) || '.' || @extschema@._dataset_name(lr.source))
+                         ORDER BY lr.source) AS inputs
+          FROM @extschema@.lineage_run lr
+         GROUP BY lr.target, lr.role, lr.kind) r
+  CROSS JOIN ns
+ WHERE r.event_time >= since
+$$;

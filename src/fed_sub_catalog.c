@@ -115,8 +115,8 @@ dmesh_fed_sub_forget(PG_FUNCTION_ARGS)
 	if (!OidIsValid(owner_oid) || !has_privs_of_role(GetUserId(), owner_oid))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("subscription " INT64_FORMAT " is not one of the current role's", id),
-				 errdetail("It was made by role \"%s\".", owner)));
+				 errmsg("the subscription is not one of the current role's"),
+				 errdetail("Subscription " INT64_FORMAT " was made by role \"%s\".", id, owner)));
 	dmesh_enter_privileged(&section);
 	(void) dmesh_spi_exec("DELETE FROM dmesh.subscription WHERE subscription_id OPERATOR(pg_catalog.=) $1",
 						  &args, SPI_OK_DELETE);

@@ -1,6 +1,8 @@
 -- Subscriptions to peers' products: argument errors and privileges that
 -- need no peer to answer (the two-node behaviour is test/t/016).
-CREATE EXTENSION postgres_fdw;
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS postgres_fdw;
+RESET client_min_messages;
 CREATE ROLE sub_analyst LOGIN;
 CREATE ROLE sub_other LOGIN;
 CREATE SERVER sub_srv FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host '/nonexistent', dbname 'x');
@@ -58,7 +60,9 @@ SELECT name, major, relation, status, created_by FROM dmesh.subscribed_products;
 SELECT DISTINCT source, target FROM dmesh.lineage_edge WHERE target = 'sub_ana.mine' AND closed_at IS NULL;
 -- Only its subscriber (or a role with its privileges) forgets it.
 SET ROLE sub_other;
+\set VERBOSITY terse
 SELECT dmesh._sub_forget((SELECT subscription_id FROM dmesh.subscription));
+\set VERBOSITY default
 SELECT dmesh.unsubscribe('sub_hq', 'sales.orders');
 RESET ROLE;
 SET ROLE sub_analyst;
@@ -76,4 +80,3 @@ DROP SCHEMA sub_ana CASCADE;
 DELETE FROM dmesh.peer WHERE name = 'sub_hq';
 DROP SERVER sub_srv, sub_srv2 CASCADE;
 DROP ROLE sub_analyst, sub_other;
-DROP EXTENSION postgres_fdw;

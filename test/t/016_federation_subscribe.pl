@@ -105,6 +105,20 @@ like( $consumer->safe_psql('postgres', q{
          WHERE target = 'ana.orders_v1' AND closed_at IS NULL}),
     qr/^hq:sales\.orders$/, 'every edge of the foreign table names the peer\'s product, columns too');
 
+is( $consumer->safe_psql('postgres', qq{
+        SELECT i->>'namespace', i->>'name'
+          FROM dmesh.openlineage_events() e, jsonb_array_elements(e->'inputs') i
+         WHERE e->'outputs'->0->>'name' = 'postgres.ana.orders_v1'}),
+    "postgres://localhost:$pport|postgres.dmesh_sales.orders_v1",
+    'OpenLineage: the input is the peer\'s published relation, in the peer\'s namespace');
+like( $consumer->safe_psql('postgres', q{
+        SELECT string_agg(DISTINCT f->>'namespace', ',')
+          FROM dmesh.openlineage_events() e,
+               jsonb_each(e->'outputs'->0->'facets'->'columnLineage'->'fields') c,
+               jsonb_array_elements(c.value->'inputFields') f
+         WHERE e->'outputs'->0->>'name' = 'postgres.ana.orders_v1'}),
+    qr{^postgres://localhost:\d+$}, 'OpenLineage column lineage names the peer too');
+
 # The provider sees the remote role as a consumer.
 $provider->safe_psql('postgres', 'SELECT dmesh.flush_usage()');
 is( $provider->safe_psql('postgres', q{SELECT string_agg(DISTINCT consumer, ',') FROM dmesh.usage_daily}),
