@@ -2024,7 +2024,7 @@ COMMENT ON COLUMN @extschema@.subscription.status IS 'ok, upstream_change (the l
 COMMENT ON COLUMN @extschema@.subscription.created_by IS 'The subscriber: the role that subscribed and owns the local relation; checks read the peer through its user mapping.';
 COMMENT ON COLUMN @extschema@.subscription.created_at IS 'When the subscription was made.';
 COMMENT ON COLUMN @extschema@.subscription.last_checked_at IS 'When dmesh.check_subscriptions last read the peer for it.';
-COMMENT ON COLUMN @extschema@.subscription.last_error IS 'Why the last check could not read the peer, with its SQLSTATE.';
+COMMENT ON COLUMN @extschema@.subscription.last_error IS 'Why the last check could not read the peer: its class (could not connect, role refused, could not read) and SQLSTATE; the message is in the server log.';
 GRANT SELECT ON @extschema@.subscription TO PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.subscription', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.subscription_subscription_id_seq', '');
@@ -2393,9 +2393,16 @@ BEGIN
                          ELSE @extschema@._sub_remote_columns(s.server_name, pinned ->> 'relation') END;
             RESET ROLE;
         EXCEPTION WHEN OTHERS THEN
+            -- Every role reads dmesh.subscription: the error's class and
+            -- SQLSTATE only; the message goes to the server log.
+            RAISE LOG 'dmesh: subscription % to %:%.% could not be checked: % (SQLSTATE %)',
+                      s.subscription_id, s.peer_name, s.remote_domain, s.remote_product, SQLERRM, SQLSTATE;
             UPDATE @extschema@.subscription x
                SET status = 'unreachable', last_checked_at = now(),
-                   last_error = format('%s (SQLSTATE %s)', SQLERRM, SQLSTATE)
+                   last_error = format('%s (SQLSTATE %s)',
+                                       CASE WHEN SQLSTATE LIKE '08%' THEN 'could not connect to the peer'
+                                            WHEN SQLSTATE = '42501' OR SQLSTATE LIKE '28%' THEN 'the peer refused the subscriber''s role'
+                                            ELSE 'could not read the peer' END, SQLSTATE)
              WHERE x.subscription_id = s.subscription_id;
             checked := checked + 1;
             CONTINUE;

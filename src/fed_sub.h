@@ -10,5 +10,6 @@
 #define DMESH_FED_SUB_H
 
 extern void dmesh_fed_sub_check(void);
+extern char *dmesh_fed_sub_source(Oid relid);
 
 #endif							/* DMESH_FED_SUB_H */

@@ -124,3 +124,40 @@ dmesh_fed_sub_forget(PG_FUNCTION_ARGS)
 	SPI_finish();
 	PG_RETURN_VOID();
 }
+
+/*
+ * The lineage name of the peer's product a subscription's foreign table
+ * reads (peer:domain.product), or NULL when relid is no subscription's
+ * relation.  Called by lineage_ddl.c when it records a foreign table's
+ * lineage again (dmesh._record_lineage); at CREATE FOREIGN TABLE in
+ * dmesh.subscribe the subscription is not recorded yet, and
+ * dmesh._sub_insert renames the source.
+ */
+char *
+dmesh_fed_sub_source(Oid relid)
+{
+	DmeshArgs	args;
+	DmeshSection section;
+	char	   *result = NULL;
+
+	SPI_connect();
+	dmesh_enter_privileged(&section);
+	dmesh_args_init(&args);
+	dmesh_arg_oid(&args, REGCLASSOID, relid);
+	if (dmesh_spi_exec("SELECT pg_catalog.format('%s:%s.%s', p.name, s.remote_domain, s.remote_product)"
+					   " FROM dmesh.subscription s JOIN dmesh.peer p ON p.peer_id OPERATOR(pg_catalog.=) s.peer_id"
+					   " WHERE s.relation OPERATOR(pg_catalog.=) $1",
+					   &args, SPI_OK_SELECT) > 0)
+	{
+		char	   *name = dmesh_spi_text(0, 1);
+
+		if (name != NULL)
+		{
+			result = SPI_palloc(strlen(name) + 1);
+			strcpy(result, name);
+		}
+	}
+	dmesh_leave(&section);
+	SPI_finish();
+	return result;
+}
