@@ -183,6 +183,21 @@ ok( $consumer->poll_query_until('postgres',
         q{SELECT occurrences > 1 FROM dmesh.incident WHERE kind = 'upstream_change'}),
     'the worker checks the subscription again');
 
+# The pinned relation's columns no longer those subscribed to (as if the
+# peer had changed them), then the pinned major retired on the provider.
+$consumer->safe_psql('postgres', q{
+    UPDATE dmesh.subscription SET columns = columns || '[{"name": "gone", "type": "text"}]';
+    SELECT dmesh.check_subscriptions();
+});
+is( $consumer->safe_psql('postgres', q{SELECT detail->>'columns_changed' FROM dmesh.incident WHERE resolved_at IS NULL}),
+    'true', 'changed columns are an upstream change');
+$provider->safe_psql('postgres', q{SET ROLE sales_team; SELECT dmesh.retire_data_product('sales.orders', 1)});
+$consumer->safe_psql('postgres', q{SELECT dmesh.check_subscriptions()});
+is( $consumer->safe_psql('postgres', q{SELECT detail->>'pinned_status', detail ? 'columns_changed' FROM dmesh.incident WHERE resolved_at IS NULL}),
+    'retired|f', 'the pinned major retired is an upstream change');
+($rc, $out, $err) = $consumer->psql('postgres', q{SET ROLE analyst; SELECT * FROM ana.orders_v1});
+like($err, qr/orders_v1" does not exist/, 'a retired major no longer reads');
+
 # Unsubscribing refuses while a local view depends on it.
 ($rc, $out, $err) = $consumer->psql('postgres', q{SET ROLE other; SELECT dmesh.unsubscribe('hq', 'sales.orders')});
 like($err, qr/no subscription of the current role/, 'another role cannot unsubscribe it');
