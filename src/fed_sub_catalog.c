@@ -12,6 +12,7 @@
  */
 #include "postgres.h"
 
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -131,7 +132,9 @@ dmesh_fed_sub_forget(PG_FUNCTION_ARGS)
  * relation.  Called by lineage_ddl.c when it records a foreign table's
  * lineage again (dmesh._record_lineage); at CREATE FOREIGN TABLE in
  * dmesh.subscribe the subscription is not recorded yet, and
- * dmesh._sub_insert renames the source.
+ * dmesh._sub_insert renames the source.  During an update from a version
+ * without subscriptions (0.5.0's script records every relation's lineage)
+ * there is no catalog to ask.
  */
 char *
 dmesh_fed_sub_source(Oid relid)
@@ -139,7 +142,11 @@ dmesh_fed_sub_source(Oid relid)
 	DmeshArgs	args;
 	DmeshSection section;
 	char	   *result = NULL;
+	Oid			nsp = get_namespace_oid("dmesh", true);
 
+	/* In the middle of an update from before 0.7.0 there is no catalog yet. */
+	if (!OidIsValid(nsp) || !OidIsValid(get_relname_relid("subscription", nsp)))
+		return NULL;
 	SPI_connect();
 	dmesh_enter_privileged(&section);
 	dmesh_args_init(&args);
