@@ -2377,6 +2377,10 @@ DECLARE
     newest integer;
     detail jsonb;
 BEGIN
+    -- A subscription whose relation its owner dropped (DROP FOREIGN TABLE
+    -- rather than dmesh.unsubscribe) has ended: forget it.
+    DELETE FROM @extschema@.subscription x
+     WHERE NOT EXISTS (SELECT FROM pg_class c WHERE c.oid = x.relation);
     FOR s IN
         SELECT x.*, p.server_name, p.name AS peer_name
           FROM @extschema@.subscription x JOIN @extschema@.peer p USING (peer_id)
@@ -2429,7 +2433,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.check_subscriptions() IS
-  'Compare each live subscription with its peer, read as the subscriber (its user mapping): a newer major published, the pinned major deprecated or retired, or the pinned relation''s columns no longer those subscribed to open (or count) an upstream_change incident of the subscription, with NOTIFY dmesh_incident; none of these resolves it. A peer that cannot be read marks the subscription unreachable with the error. Returns the number checked. Run by the background worker each round; superusers only.';
+  'Compare each live subscription with its peer, read as the subscriber (its user mapping): a newer major published, the pinned major deprecated or retired, or the pinned relation''s columns no longer those subscribed to open (or count) an upstream_change incident of the subscription, with NOTIFY dmesh_incident; none of these resolves it. A peer that cannot be read marks the subscription unreachable with the error. A subscription whose relation was dropped is forgotten. Returns the number checked. Run by the background worker each round; superusers only.';
 REVOKE ALL ON FUNCTION @extschema@.check_subscriptions() FROM PUBLIC;
 
 -------------------------------------------------------------------------------

@@ -71,6 +71,17 @@ SELECT dmesh.unsubscribe('sub_hq', 'sales.orders', 1);
 SELECT to_regclass('sub_ana.mine'), (SELECT count(*) FROM dmesh.subscription);
 RESET ROLE;
 
+-- A subscription whose relation its owner drops is forgotten by the next check.
+SET ROLE sub_analyst;
+CREATE FOREIGN TABLE sub_ana.dropped (id int) SERVER sub_srv;
+SELECT dmesh._sub_record((SELECT peer_id FROM dmesh.peer WHERE name = 'sub_hq'), 'sales', 'orders', 1, 1, NULL, NULL,
+                         '[{"name": "id", "type": "integer"}]', 'dmesh_sales.orders_v1', 'live', 'sub_ana.dropped') > 0 AS recorded;
+DROP FOREIGN TABLE sub_ana.dropped;
+RESET ROLE;
+SELECT count(*) FROM dmesh.subscription;
+SELECT dmesh.check_subscriptions();
+SELECT count(*) FROM dmesh.subscription;
+
 -- An incident belongs to a product or to a subscription, not both.
 \set VERBOSITY terse
 INSERT INTO dmesh.incident (kind) VALUES ('upstream_change');
