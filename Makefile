@@ -36,7 +36,7 @@ CLIENT_OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/client/*.c)))
 # as they are; a new version's update script is written as the delta.
 SQL_SOURCES = $(addprefix sql/src/,catalog.sql products.sql contracts.sql quality.sql \
                 governance.sql lineage.sql worker.sql discovery.sql assistant.sql as_code.sql \
-                federation.sql)
+                federation.sql subscription.sql)
 DATA_built  = sql/$(EXTENSION)--$(EXTVERSION).sql
 
 PG_CONFIG ?= pg_config

@@ -234,6 +234,16 @@ dmesh_drop_peer(PG_FUNCTION_ARGS)
 
 	dmesh_args_init(&args);
 	dmesh_arg_int8(&args, peer.id);
+	/* subscriptions to its products keep it (their relations are local) */
+	dmesh_spi_exec("SELECT count(*) FROM dmesh.subscription WHERE peer_id = $1",
+				   &args, SPI_OK_SELECT);
+	if (dmesh_spi_int8(0, 1) > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
+				 errmsg("cannot drop peer \"%s\": %lld %s its products",
+						peer.name, (long long) dmesh_spi_int8(0, 1),
+						dmesh_spi_int8(0, 1) == 1 ? "subscription reads" : "subscriptions read"),
+				 errhint("Unsubscribe first (dmesh.subscribed_products lists them).")));
 	/* the copy goes with the peer (ON DELETE CASCADE) */
 	(void) dmesh_spi_exec("DELETE FROM dmesh.peer WHERE peer_id = $1", &args, SPI_OK_DELETE);
 	dmesh_spi_utility(psprintf("DROP FOREIGN TABLE IF EXISTS %s",

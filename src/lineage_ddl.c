@@ -52,6 +52,7 @@
 #include "utils/rel.h"
 
 #include "dmesh.h"
+#include "fed_sub.h"
 #include "lineage.h"
 #include "usage.h"
 
@@ -343,7 +344,8 @@ option_value(List *options, const char *name)
  * A foreign table comes from the remote object its options name: with
  * postgres_fdw's options, "server/schema.table" (defaults: the foreign
  * table's own schema and name), and each column from the remote column of
- * its column_name option, or of its own name.
+ * its column_name option, or of its own name.  A subscription's foreign
+ * table comes from the peer's product, "peer:domain.product" (fed_sub.h).
  */
 static void
 record_foreign(Oid relid)
@@ -357,9 +359,11 @@ record_foreign(Oid relid)
 	TupleDesc	desc = RelationGetDescr(rel);
 	EdgeArrays	a;
 
-	remote = psprintf("%s/%s.%s", quote_identifier(server->servername),
-					  quote_identifier(schema ? schema : get_namespace_name(RelationGetNamespace(rel))),
-					  quote_identifier(table ? table : RelationGetRelationName(rel)));
+	remote = dmesh_fed_sub_source(relid);	/* a subscription: peer:domain.product */
+	if (remote == NULL)
+		remote = psprintf("%s/%s.%s", quote_identifier(server->servername),
+						  quote_identifier(schema ? schema : get_namespace_name(RelationGetNamespace(rel))),
+						  quote_identifier(table ? table : RelationGetRelationName(rel)));
 	arrays_init(&a);
 	arrays_add(&a, InvalidOid, remote, NULL, NULL, true, NULL);
 	for (int i = 0; i < desc->natts; i++)

@@ -19,6 +19,9 @@
  *      or failure), each in its own transaction with at most
  *      dmesh.peer_sync_timeout: dmesh.sync_peer records an unreachable
  *      peer itself; any other error is logged and kept in dmesh.peer.
+ *   6. check subscriptions to peers' products (fed_sub_worker.c): a peer
+ *      that moved on from the pinned major opens an upstream_change
+ *      incident.
  * A job that fails is rolled back and recorded in dmesh.schedule
  * (failures, last_error) and tried again after a backoff that doubles
  * with each failure (at most an hour); the round goes on.  The round
@@ -40,6 +43,7 @@
 #include "utils/timeout.h"
 
 #include "dmesh.h"
+#include "fed_sub.h"
 #include "usage.h"
 #include "worker.h"
 
@@ -100,6 +104,13 @@ run_job(const char *what, JobFn fn, void *arg)
 	MemoryContextSwitchTo(caller);
 	pgstat_report_activity(STATE_IDLE, NULL);
 	return error;
+}
+
+/* The check of subscriptions (fed_sub_worker.c). */
+static void
+subscriptions_job(void *arg)
+{
+	dmesh_fed_sub_check();
 }
 
 /* A job that is one SQL statement; arg is the statement. */
@@ -444,6 +455,7 @@ dmesh_jobs_round(void)
 		last_watch = now;
 		(void) run_job("watch freshness", sql_job, "SELECT dmesh._watch_freshness()");
 		(void) run_job("watch contracts", sql_job, "SELECT dmesh._watch_contracts()");
+		(void) run_job("check subscriptions", subscriptions_job, NULL);
 	}
 	if (dmesh_peer_sync_interval > 0)
 		sync_peers(round);

@@ -859,6 +859,44 @@ $$;
 COMMENT ON FUNCTION @extschema@._dataset_name(text) IS
   'Internal: schema.relation without quotes, for a relation name as dmesh writes it (each part quoted where needed); other text as given. Reads no catalog.';
 
+CREATE FUNCTION @extschema@._source_dataset(source text, target regclass)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    result jsonb;
+BEGIN
+    -- A peer's product (peer:domain.product) read here through a
+    -- subscription: the peer's published relation, in the peer's namespace.
+    IF strpos(source, ':') > 0 THEN
+        SELECT jsonb_build_object(
+                   'namespace', 'postgres://'
+                                || coalesce(nullif(regexp_replace(o.opts ->> 'host', '^/.*$', 'localhost'), ''), 'localhost')
+                                || ':' || coalesce(o.opts ->> 'port', '5432'),
+                   'name', coalesce(o.opts ->> 'dbname', current_database()) || '.'
+                           || @extschema@._dataset_name(s.remote_relation))
+          INTO result
+          FROM @extschema@.subscription s
+          JOIN @extschema@.peer p ON p.peer_id = s.peer_id
+          JOIN pg_foreign_server fs ON fs.srvname = p.server_name
+          CROSS JOIN LATERAL (
+                SELECT jsonb_object_agg(split_part(x, '=', 1), substr(x, strpos(x, '=') + 1)) AS opts
+                  FROM unnest(fs.srvoptions) x) o
+         WHERE s.relation = target
+           AND format('%s:%s.%s', p.name, s.remote_domain, s.remote_product) = source;
+        IF result IS NOT NULL THEN
+            RETURN result;
+        END IF;
+    END IF;
+    -- The remote object of a foreign table: server/schema.table.
+    RETURN jsonb_build_object('namespace', 'postgres://' || split_part(source, '/', 1),
+                              'name', substr(source, strpos(source, '/') + 1));
+END
+$$;
+COMMENT ON FUNCTION @extschema@._source_dataset(text, regclass) IS
+  'Internal (openlineage_events): a lineage source that is not a local relation as an OpenLineage dataset: a peer''s product read through a subscription as the peer''s published relation in the peer''s namespace (postgres://host:port of the foreign server, database.schema.relation); the remote object of another foreign table as postgres://server and schema.table.';
+
 CREATE FUNCTION @extschema@.openlineage_events(since timestamptz DEFAULT '-infinity')
 RETURNS SETOF jsonb
 LANGUAGE sql STABLE
@@ -909,8 +947,7 @@ WITH ns AS (
                          'namespace', ds.namespace, 'name', ds.name,
                          'inputFacets', CASE WHEN q.facet IS NOT NULL
                                              THEN jsonb_build_object('dataQualityAssertions', q.facet) END))
-                ELSE jsonb_build_object('namespace', 'postgres://' || split_part(e.source, '/', 1),
-                                        'name', substr(e.source, strpos(e.source, '/') + 1))
+                ELSE @extschema@._source_dataset(e.source, e.target_rel)
            END AS input
       FROM (SELECT DISTINCT target_rel, source_rel, source FROM @extschema@.lineage_edge
              WHERE closed_at IS NULL AND source_column IS NULL AND target_column IS NULL) e
@@ -921,8 +958,8 @@ WITH ns AS (
            jsonb_object_agg(e.target_column, e.inputs) AS fields
       FROM (SELECT ce.target_rel, ce.target_column,
                    jsonb_build_object('inputFields', jsonb_agg(jsonb_build_object(
-                       'namespace', coalesce(ds.namespace, 'postgres://' || split_part(ce.source, '/', 1)),
-                       'name', coalesce(ds.name, substr(ce.source, strpos(ce.source, '/') + 1)),
+                       'namespace', coalesce(ds.namespace, @extschema@._source_dataset(ce.source, ce.target_rel) ->> 'namespace'),
+                       'name', coalesce(ds.name, @extschema@._source_dataset(ce.source, ce.target_rel) ->> 'name'),
                        'field', ce.source_column,
                        'transformations', jsonb_build_array(jsonb_build_object(
                            'type', upper(ce.dependency), 'subtype', ce.subtype)))
