@@ -88,6 +88,6 @@ INSERT INTO dmesh.incident (kind) VALUES ('upstream_change');
 \set VERBOSITY default
 
 DROP SCHEMA sub_ana CASCADE;
-DELETE FROM dmesh.peer WHERE name = 'sub_hq';
+SELECT dmesh.drop_peer('sub_hq');
 DROP SERVER sub_srv, sub_srv2 CASCADE;
 DROP ROLE sub_analyst, sub_other;
